@@ -1,0 +1,56 @@
+# engagement_letter_esign: the two commands of README.md, plus helpers.
+#   make run   install what the addon needs, create/update the demo database, start Odoo
+#   make test  fresh database, addon installed, every test run through pytest-odoo
+#
+# Odoo names a module after its folder: the checkout is linked as
+# $(BUILD)/addons/engagement_letter_esign whatever the clone's folder is called.
+
+ADDON      := engagement_letter_esign
+SRC        := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PYTHON     ?= python3
+SRC_ID     := $(shell printf '%s' "$(SRC)" | md5sum | cut -c1-8)
+BUILD      ?= /tmp/esign-build-$(SRC_ID)
+DEMO_DB    ?= esign_demo
+TEST_DB    ?= esign_test_$(SRC_ID)
+HTTP_PORT  ?= 8069
+# Odoo's own addons folders, found from the importable odoo package.
+ODOO_ADDONS := $(shell $(PYTHON) -c "import odoo, os; r = os.path.dirname(os.path.dirname(odoo.__file__)); print(','.join(p for p in (os.path.join(r, 'addons'), os.path.join(os.path.dirname(odoo.__file__), 'addons')) if os.path.isdir(p)))" 2>/dev/null)
+ADDONS_PATH := $(ODOO_ADDONS),$(BUILD)/addons
+ODOO       := $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
+PYTEST_ARGS ?=
+
+.PHONY: run test deps link check-odoo lint pot
+
+check-odoo:
+	@$(PYTHON) -c "import odoo" 2>/dev/null || { echo "Odoo 18.0 is not importable by $(PYTHON): install it first (see README.md)."; exit 1; }
+
+link: check-odoo
+	@mkdir -p $(BUILD)/addons $(BUILD)/data
+	@ln -sfn $(SRC) $(BUILD)/addons/$(ADDON)
+
+deps: check-odoo
+	$(PYTHON) -m pip install -q -r $(SRC)/requirements.txt
+
+run: deps link
+	@if psql -lqt | cut -d'|' -f1 | grep -qw $(DEMO_DB); then \
+		$(ODOO) -d $(DEMO_DB) -u $(ADDON) --stop-after-init --log-level=warn; \
+	else \
+		$(ODOO) -d $(DEMO_DB) -i $(ADDON) --stop-after-init --log-level=warn; \
+	fi
+	@echo "Odoo on http://localhost:$(HTTP_PORT) (admin / admin), database $(DEMO_DB)"
+	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$' --http-port=$(HTTP_PORT)
+
+test: link
+	@dropdb --if-exists $(TEST_DB)
+	$(ODOO) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
+	cd $(BUILD) && $(PYTHON) -m pytest -p no:cacheprovider -rfEs \
+		--odoo-database=$(TEST_DB) --odoo-addons-path=$(ADDONS_PATH) --odoo-http \
+		--odoo-extra data-dir=$(BUILD)/data --odoo-extra db-filter=^$(TEST_DB)$$ \
+		$(PYTEST_ARGS) addons/$(ADDON)/tests
+
+lint:
+	cd $(SRC) && ruff check . && ruff format --check . && \
+		pylint --rcfile=.pylintrc --load-plugins=pylint_odoo $(SRC)
+
+pot: link
+	$(ODOO) -d $(TEST_DB) --i18n-export=$(SRC)/i18n/$(ADDON).pot --modules=$(ADDON) --stop-after-init --log-level=warn

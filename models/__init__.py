@@ -1,0 +1,1 @@
+from . import esign_collection, esign_document, esign_event, esign_signer, res_company, res_config_settings

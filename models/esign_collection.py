@@ -1,0 +1,548 @@
+import logging
+import threading
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import create_index
+
+_logger = logging.getLogger(__name__)
+
+COLLECTION_STATES = [
+    ("draft", "Draft"),
+    ("ready", "Waiting for launch"),
+    ("in_progress", "In progress"),
+    ("done", "Done"),
+    ("refused", "Refused"),
+    ("expired", "Expired"),
+    ("cancelled", "Cancelled"),
+    ("purged", "Purged"),
+]
+PREPARATION_STATES = ("draft", "ready")
+ENDED_STATES = ("done", "refused", "expired", "cancelled")
+CRON_BATCH_SIZE = 500
+
+
+class EsignCollection(models.Model):
+    """A signature workflow: PDFs signed by an ordered list of signers."""
+
+    _name = "esign.collection"
+    _description = "Signature collection"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    subject = fields.Char(required=True, tracking=True)
+    state = fields.Selection(
+        COLLECTION_STATES,
+        string="Status",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        default="draft",
+    )
+    outcome = fields.Selection(
+        [(state, label) for state, label in COLLECTION_STATES if state in ENDED_STATES],
+        readonly=True,
+        copy=False,
+        help="How the collection ended; kept after its documents are purged.",
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Preparer",
+        required=True,
+        index=True,
+        tracking=True,
+        default=lambda self: self.env.user,
+        check_company=True,
+        domain=[("share", "=", False)],
+    )
+    document_ids = fields.One2many("esign.document", "collection_id", string="Documents", copy=True)
+    signer_ids = fields.One2many("esign.signer", "collection_id", string="Signers", copy=True)
+    event_ids = fields.One2many("esign.event", "collection_id", string="Proof journal", readonly=True)
+    copy_partner_ids = fields.Many2many(
+        "res.partner",
+        string="Copy recipients",
+        help="They receive the download link of the signed documents, without signing.",
+    )
+    email_subject = fields.Char(string="E-mail subject")
+    email_body = fields.Html(string="E-mail message", sanitize_style=True)
+
+    launch_date = fields.Datetime(readonly=True, copy=False)
+    deadline = fields.Datetime(readonly=True, copy=False, tracking=True)
+    reminder_count = fields.Integer(string="Reminders", readonly=True, copy=False)
+    last_reminder_date = fields.Datetime(readonly=True, copy=False)
+    end_date = fields.Datetime(readonly=True, copy=False)
+    purge_date = fields.Datetime(readonly=True, copy=False)
+    purged_date = fields.Datetime(readonly=True, copy=False)
+    refusal_reason = fields.Text(readonly=True, copy=False)
+    refused_signer_id = fields.Many2one("esign.signer", string="Refused by", readonly=True, copy=False)
+    cancel_reason = fields.Text(string="Cancellation reason", readonly=True, copy=False)
+
+    res_model = fields.Char(string="Related document model", index=True, copy=False)
+    res_id = fields.Many2oneReference(string="Related document ID", model_field="res_model", copy=False)
+
+    document_count = fields.Integer(compute="_compute_progress")
+    signer_count = fields.Integer(compute="_compute_progress")
+    signed_count = fields.Integer(compute="_compute_progress")
+    progress = fields.Char(string="Signatures", compute="_compute_progress")
+    signer_names = fields.Char(string="Signer names", compute="_compute_progress")
+
+    _sql_constraints = [
+        ("reminder_count_positive", "CHECK(reminder_count >= 0)", "The reminder count cannot be negative."),
+    ]
+
+    def init(self):  # pylint: disable=missing-return
+        super().init()
+        # The crons find due rows through these partial indexes, whatever the table size.
+        create_index(
+            self.env.cr,
+            "esign_collection_deadline_in_progress_idx",
+            self._table,
+            ["deadline"],
+            where="state = 'in_progress'",
+        )
+        create_index(
+            self.env.cr,
+            "esign_collection_purge_date_ended_idx",
+            self._table,
+            ["purge_date"],
+            where="state IN ('done', 'refused', 'expired', 'cancelled')",
+        )
+
+    @api.depends("document_ids", "signer_ids.state", "signer_ids.name")
+    def _compute_progress(self):
+        for collection in self:
+            signers = collection.signer_ids
+            collection.document_count = len(collection.document_ids)
+            collection.signer_count = len(signers)
+            collection.signed_count = len(signers.filtered(lambda s: s.state == "signed"))
+            collection.progress = f"{collection.signed_count} / {collection.signer_count}"
+            collection.signer_names = ", ".join(signers.sorted("signing_order").mapped("name"))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("esign.collection") or "/"
+        collections = super().create(vals_list)
+        for collection in collections:
+            collection.message_subscribe(partner_ids=collection.user_id.partner_id.ids)
+        collections._log_event("created")
+        return collections
+
+    def write(self, vals):
+        if vals.get("user_id"):
+            partner = self.env["res.users"].browse(vals["user_id"]).partner_id
+            self.message_subscribe(partner_ids=partner.ids)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_unlaunched(self):
+        if any(collection.state not in PREPARATION_STATES for collection in self):
+            raise UserError(
+                self.env._("A collection that was launched is kept for its proof: cancel it instead of deleting it.")
+            )
+
+    # ------------------------------------------------------------------
+    # Proof journal and chatter
+    # ------------------------------------------------------------------
+
+    def _log_event(self, event_type, **values):
+        """One proof event per collection of self, created in one batch."""
+        if not self:
+            return self.env["esign.event"]
+        return (
+            self.env["esign.event"]
+            .sudo()
+            .create([dict(values, collection_id=collection.id, event_type=event_type) for collection in self])
+        )
+
+    def _notify_preparer(self, body, subtype_xmlid="mail.mt_note"):
+        """Post a step on the chatter and make sure the preparer hears of it."""
+        for collection in self:
+            collection.message_post(
+                body=body,
+                subtype_xmlid=subtype_xmlid,
+                partner_ids=collection.user_id.partner_id.ids,
+            )
+
+    def action_verify_event_chain(self):
+        self.ensure_one()
+        altered = self._verify_event_chain()
+        if altered:
+            message = self.env._(
+                "The proof journal is broken at event #%(sequence)s (%(event)s of %(date)s): it was altered.",
+                sequence=altered.sequence,
+                event=altered.event_type,
+                date=altered.timestamp,
+            )
+            notification_type = "danger"
+        else:
+            message = self.env._(
+                "The proof journal is intact: %(count)s events, chained up to %(hash)s.",
+                count=len(self.event_ids),
+                hash=self.event_ids[-1:].hash,
+            )
+            notification_type = "success"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": notification_type, "sticky": bool(altered)},
+        }
+
+    def _verify_event_chain(self):
+        """The first altered event of the journal, or an empty recordset when it is intact."""
+        self.ensure_one()
+        events = self.env["esign.event"].sudo().search([("collection_id", "=", self.id)], order="sequence")
+        return events._first_altered()
+
+    # ------------------------------------------------------------------
+    # Launch
+    # ------------------------------------------------------------------
+
+    def _launch_problems(self):
+        """Human-readable list of what prevents the launch."""
+        self.ensure_one()
+        problems = []
+        if not self.company_id.esign_enabled:
+            problems.append(self.env._("Electronic signature is disabled in the settings of %s.", self.company_id.name))
+        if not self.document_ids:
+            problems.append(self.env._("Add at least one PDF document."))
+        if not self.signer_ids:
+            problems.append(self.env._("Add at least one signer."))
+        for signer in self.signer_ids.sorted("signing_order"):
+            problems.extend(signer._launch_problems())
+        return problems
+
+    def _check_launchable(self):
+        for collection in self:
+            if collection.state not in PREPARATION_STATES:
+                raise UserError(self.env._("Only a draft or waiting collection can be launched."))
+            problems = collection._launch_problems()
+            if problems:
+                raise UserError(
+                    self.env._("The collection %s cannot be launched yet:", collection.name)
+                    + "\n- "
+                    + "\n- ".join(problems)
+                )
+
+    def action_mark_ready(self):
+        """Prepared and checked: waiting for someone to launch it."""
+        self.filtered(lambda c: c.state == "draft")._check_launchable()
+        for collection in self:
+            if collection.state != "draft":
+                raise UserError(self.env._("Only a draft collection can be marked as ready."))
+        self.write({"state": "ready"})
+        return True
+
+    def action_launch(self):
+        self._check_launchable()
+        now = fields.Datetime.now()
+        for collection in self:
+            collection.write(
+                {
+                    "state": "in_progress",
+                    "launch_date": now,
+                    "deadline": now + timedelta(days=collection.company_id.esign_expiry_days),
+                }
+            )
+        self._log_event("launched")
+        self._notify_preparer(Markup("<p>%s</p>") % self.env._("The collection was launched."))
+        self._advance()
+        return True
+
+    # ------------------------------------------------------------------
+    # Turns: who signs now
+    # ------------------------------------------------------------------
+
+    def _advance(self):
+        """Give the turn to the next group of signers, or complete the collection."""
+        for collection in self.filtered(lambda c: c.state == "in_progress"):
+            pending = collection.signer_ids.filtered(lambda s: s.state in ("waiting", "to_sign"))
+            if not pending:
+                collection._complete()
+                continue
+            groups = pending.grouped("signing_order")
+            current = groups[min(groups)]
+            (pending - current).filtered(lambda s: s.state == "to_sign").write({"state": "waiting"})
+            newcomers = current.filtered(lambda s: s.state == "waiting")
+            if newcomers:
+                newcomers._give_turn()
+
+    def _complete(self):
+        self._end("done")
+        self._log_event("completed")
+        self._notify_preparer(
+            Markup("<p>%s</p>") % self.env._("Every signer has signed: the collection is done."),
+            subtype_xmlid="engagement_letter_esign.mt_collection_done",
+        )
+        self._on_done()
+
+    def _on_done(self):
+        """Hook for what follows a completed collection (seal, download links, letter)."""
+
+    def _end(self, outcome):
+        now = fields.Datetime.now()
+        for company, collections in self.grouped("company_id").items():
+            collections.write(
+                {
+                    "state": outcome,
+                    "outcome": outcome,
+                    "end_date": now,
+                    "purge_date": now + timedelta(days=company.esign_retention_days),
+                }
+            )
+
+    # ------------------------------------------------------------------
+    # Remind, reorder, cancel, refuse
+    # ------------------------------------------------------------------
+
+    def action_remind(self):
+        """Notify the current signers again and push the deadline further."""
+        for collection in self:
+            if collection.state not in ("in_progress", "expired"):
+                raise UserError(self.env._("Only a collection in progress or expired can be reminded."))
+        now = fields.Datetime.now()
+        for collection in self:
+            extension = timedelta(days=collection.company_id.esign_extension_days)
+            base = collection.deadline if collection.state == "in_progress" and collection.deadline > now else now
+            collection.write(
+                {
+                    "state": "in_progress",
+                    "outcome": False,
+                    "end_date": False,
+                    "purge_date": False,
+                    "deadline": base + extension,
+                    "reminder_count": collection.reminder_count + 1,
+                    "last_reminder_date": now,
+                }
+            )
+            collection._log_event(
+                "reminded",
+                description=self.env._("Deadline pushed to %s", fields.Datetime.to_string(collection.deadline)),
+            )
+            collection.signer_ids.filtered(lambda s: s.state == "to_sign")._send_signing_request(reminder=True)
+        self._notify_preparer(Markup("<p>%s</p>") % self.env._("The signers were reminded and the deadline pushed."))
+        return True
+
+    def action_open_cancel_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel the collection"),
+            "res_model": "esign.collection.cancel",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_collection_id": self.id},
+        }
+
+    def _action_cancel(self, reason):
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason for the cancellation."))
+        for collection in self:
+            if collection.state not in (*PREPARATION_STATES, "in_progress"):
+                raise UserError(self.env._("Only a collection not yet ended can be cancelled."))
+        self._end("cancelled")
+        self.write({"cancel_reason": reason.strip()})
+        self._log_event("cancelled", description=reason.strip()[:500])
+        self._notify_preparer(
+            Markup("<p>%s</p><p>%s</p>") % (self.env._("The collection was cancelled."), reason.strip()),
+            subtype_xmlid="engagement_letter_esign.mt_collection_stopped",
+        )
+        return True
+
+    def _on_signer_refused(self, signer, reason):
+        self.ensure_one()
+        self._end("refused")
+        self.write({"refusal_reason": reason, "refused_signer_id": signer.id})
+        self._notify_preparer(
+            Markup("<p>%s</p><p>%s</p>") % (self.env._("%s refused to sign. Reason:", signer.name), reason),
+            subtype_xmlid="engagement_letter_esign.mt_collection_stopped",
+        )
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+
+    def _claim_due(self, where, params, limit):
+        """Lock up to ``limit`` due collections no other worker holds, and return them."""
+        self.env.cr.execute(
+            f"SELECT id FROM esign_collection WHERE {where} ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",  # noqa: S608
+            [*params, limit],
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _count_due(self, where, params):
+        self.env.cr.execute(f"SELECT count(*) FROM esign_collection WHERE {where}", params)  # noqa: S608
+        return self.env.cr.fetchone()[0]
+
+    def _run_due_batches(self, where, params, process, batch_size):
+        """Process due collections batch by batch, committing and reporting progress."""
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        remaining = self._count_due(where, params)
+        done = 0
+        while remaining:
+            batch = self._claim_due(where, params, batch_size)
+            if not batch:
+                break
+            process(batch)
+            done += len(batch)
+            remaining = max(remaining - len(batch), 0)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        return done
+
+    @api.model
+    def _cron_expire(self, batch_size=CRON_BATCH_SIZE):
+        """Expire the collections in progress whose deadline has passed."""
+        return self._run_due_batches(
+            "state = 'in_progress' AND deadline <= %s",
+            [fields.Datetime.now()],
+            lambda batch: batch._expire(),
+            batch_size,
+        )
+
+    def _expire(self):
+        self.with_context(tracking_disable=True)._end("expired")
+        self._log_event("expired")
+        self._message_log_batch(
+            {
+                collection.id: Markup("<p>%s</p>") % self.env._("The deadline passed: the collection expired.")
+                for collection in self
+            }
+        )
+        self._schedule_preparer_activity(
+            "engagement_letter_esign.mail_activity_type_esign_expired",
+            self.env._("Expired collection: remind the signers or cancel it"),
+        )
+
+    def _schedule_preparer_activity(self, activity_type_xmlid, summary):
+        """One activity per collection for its preparer, created in one batch."""
+        activity_type = self.env.ref(activity_type_xmlid)
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": collection.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "user_id": collection.user_id.id,
+                    "date_deadline": today,
+                }
+                for collection in self
+            ]
+        )
+
+    @api.model
+    def _cron_purge(self, batch_size=CRON_BATCH_SIZE):
+        """Delete the files of collections ended longer ago than the retention; keep the proof."""
+        return self._run_due_batches(
+            "state IN ('done', 'refused', 'expired', 'cancelled') AND purge_date <= %s",
+            [fields.Datetime.now()],
+            lambda batch: batch._purge(),
+            batch_size,
+        )
+
+    def _purge(self):
+        self.document_ids._purge_files()
+        self.with_context(tracking_disable=True).write({"state": "purged", "purged_date": fields.Datetime.now()})
+        self._log_event("purged")
+        self._message_log_batch(
+            {
+                collection.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "The retention period ended: the documents were purged; "
+                    "their hashes and the proof journal are kept."
+                )
+                for collection in self
+            }
+        )
+
+    @api.model
+    def _cron_remind(self, batch_size=CRON_BATCH_SIZE):
+        """Automatic reminders, for companies that turned them on; they do not push the deadline."""
+        where = """
+            state = 'in_progress' AND id IN (
+                SELECT c.id FROM esign_collection c JOIN res_company co ON co.id = c.company_id
+                 WHERE c.state = 'in_progress' AND co.esign_auto_reminder_days > 0
+                   AND COALESCE(c.last_reminder_date, c.launch_date)
+                       <= %s - co.esign_auto_reminder_days * interval '1 day')
+        """
+        return self._run_due_batches(where, [fields.Datetime.now()], lambda batch: batch._auto_remind(), batch_size)
+
+    def _auto_remind(self):
+        self.with_context(tracking_disable=True).write({"last_reminder_date": fields.Datetime.now()})
+        self._log_event("reminded", description=self.env._("Automatic reminder"))
+        self.signer_ids.filtered(lambda s: s.state == "to_sign")._send_signing_request(reminder=True)
+
+    # ------------------------------------------------------------------
+    # Dashboard
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _dashboard_domains(self):
+        company = self.env.company
+        now = fields.Datetime.now()
+        mine = [("user_id", "=", self.env.uid)]
+        return {
+            "to_sign": [
+                ("state", "=", "in_progress"),
+                ("signer_ids", "any", [("partner_id", "=", self.env.user.partner_id.id), ("state", "=", "to_sign")]),
+            ],
+            "stopped": [*mine, ("state", "in", ("refused", "cancelled"))],
+            "expiring_soon": [
+                *mine,
+                ("state", "=", "in_progress"),
+                ("deadline", "<=", now + timedelta(days=company.esign_expiring_soon_days)),
+            ],
+            "expired": [*mine, ("state", "=", "expired")],
+            "ready": [("state", "=", "ready")],
+            "purge_soon": [
+                ("state", "in", ENDED_STATES),
+                ("purge_date", "<=", now + timedelta(days=company.esign_purge_soon_days)),
+            ],
+        }
+
+    @api.model
+    def _dashboard_labels(self):
+        return {
+            "to_sign": self.env._("Waiting for my signature"),
+            "stopped": self.env._("My stopped collections"),
+            "expiring_soon": self.env._("My collections expiring soon"),
+            "expired": self.env._("My expired collections"),
+            "ready": self.env._("Waiting for launch"),
+            "purge_soon": self.env._("Collections purged soon"),
+        }
+
+    @api.model
+    def get_dashboard_tiles(self):
+        """The six counters of the dashboard, for the current user."""
+        labels = self._dashboard_labels()
+        return [
+            {"key": key, "label": labels[key], "count": self.search_count(domain)}
+            for key, domain in self._dashboard_domains().items()
+        ]
+
+    @api.model
+    def action_open_dashboard_tile(self, key):
+        domains = self._dashboard_domains()
+        if key not in domains:
+            raise UserError(self.env._("Unknown dashboard counter."))
+        action = self.env["ir.actions.act_window"]._for_xml_id("engagement_letter_esign.esign_collection_action")
+        action.update({"name": self._dashboard_labels()[key], "domain": domains[key], "context": {}})
+        return action

@@ -1,0 +1,128 @@
+import base64
+import binascii
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..services.pdf_inspect import PdfRejected, inspect_pdf
+
+PDF_FIELDS = ("original_pdf", "signed_pdf")
+
+
+class EsignDocument(models.Model):
+    """One PDF of a collection: its original, its current signed revision and their hashes."""
+
+    _name = "esign.document"
+    _description = "Collection document"
+    _order = "collection_id, sequence, id"
+    _check_company_auto = True
+
+    collection_id = fields.Many2one(
+        "esign.collection", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char(string="File name", required=True)
+    original_pdf = fields.Binary(string="Original PDF", attachment=True, copy=True)
+    original_sha256 = fields.Char(string="Original SHA-256", readonly=True, copy=False)
+    signed_pdf = fields.Binary(string="Signed PDF", attachment=True, copy=False, readonly=True)
+    signed_sha256 = fields.Char(string="Current SHA-256", readonly=True, copy=False)
+    page_count = fields.Integer(string="Pages", readonly=True)
+    file_size = fields.Integer(string="Size (bytes)", readonly=True)
+    purged = fields.Boolean(readonly=True, copy=False)
+
+    _sql_constraints = [
+        ("file_size_positive", "CHECK(file_size >= 0)", "A file size cannot be negative."),
+    ]
+
+    def _rejection_message(self, filename, rejection, max_size_mb):
+        reasons = {
+            "empty": self.env._("the file is empty"),
+            "too_large": self.env._("it is larger than the %s MB allowed", max_size_mb),
+            "not_pdf": self.env._("it is not a PDF (only PDF files can be signed)"),
+            "encrypted": self.env._("it is protected by a password or encrypted"),
+            "unreadable": self.env._("it is damaged and cannot be read"),
+            "no_page": self.env._("it has no page"),
+        }
+        return self.env._(
+            "The file “%(name)s” was refused: %(reason)s.", name=filename, reason=reasons[rejection.reason]
+        )
+
+    def _inspect_upload(self, vals, company):
+        """Check the uploaded PDF of ``vals`` and add its facts; raise a clear message otherwise."""
+        if "original_pdf" not in vals:
+            return vals
+        filename = vals.get("name") or self.env._("(unnamed file)")
+        max_size_mb = company.esign_max_pdf_size_mb
+        try:
+            data = base64.b64decode(vals["original_pdf"] or b"", validate=True)
+        except (binascii.Error, ValueError):
+            data = b"\x00"
+        try:
+            info = inspect_pdf(data, max_size_mb * 1024 * 1024)
+        except PdfRejected as rejection:
+            raise UserError(self._rejection_message(filename, rejection, max_size_mb)) from rejection
+        return dict(
+            vals,
+            original_sha256=info.sha256,
+            signed_sha256=info.sha256,
+            page_count=info.page_count,
+            file_size=info.size,
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        collections = self.env["esign.collection"].browse([vals.get("collection_id") for vals in vals_list])
+        for collection in collections:
+            if collection.state not in ("draft", "ready"):
+                raise UserError(self.env._("Documents cannot be added to a collection once it is launched."))
+        checked = []
+        for vals, collection in zip(vals_list, collections, strict=True):
+            if not vals.get("original_pdf"):
+                raise UserError(
+                    self.env._("The document “%s” has no file.", vals.get("name") or self.env._("(unnamed file)"))
+                )
+            checked.append(self._inspect_upload(vals, collection.company_id))
+        documents = super().create(checked)
+        for document in documents:
+            document.collection_id._log_event(
+                "document_added",
+                document_id=document.id,
+                document_sha256=document.original_sha256,
+                description=document.name,
+            )
+        return documents
+
+    def write(self, vals):
+        if "original_pdf" in vals:
+            if any(doc.collection_id.state not in ("draft", "ready") for doc in self):
+                raise UserError(self.env._("The original of a launched collection cannot be replaced."))
+            if not vals["original_pdf"]:
+                raise UserError(self.env._("A document needs its PDF file; delete the line instead."))
+            for document in self:
+                super(EsignDocument, document).write(document._inspect_upload(vals, document.company_id))
+            vals = {k: v for k, v in vals.items() if k not in ("original_pdf", "name")}
+            if not vals:
+                return True
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_unlaunched(self):
+        if any(doc.collection_id.state not in ("draft", "ready") for doc in self):
+            raise UserError(self.env._("Documents of a launched collection cannot be removed."))
+
+    def _current_pdf(self):
+        """The bytes a signer signs now: the latest signed revision, else the original."""
+        self.ensure_one()
+        return base64.b64decode(self.signed_pdf or self.original_pdf or b"")
+
+    def _purge_files(self):
+        """Delete the PDF files, keep the hashes (set-based: one search, one unlink)."""
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids), ("res_field", "in", list(PDF_FIELDS))])
+        )
+        attachments.unlink()
+        self.env.cr.execute("UPDATE esign_document SET purged = TRUE WHERE id = ANY(%s)", [self.ids])
+        self.invalidate_recordset(["purged", *PDF_FIELDS])

@@ -1,0 +1,148 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.http import request
+
+from ..services.evidence import GENESIS_HASH, event_digest, first_broken_link
+
+EVENT_TYPES = [
+    ("created", "Created"),
+    ("document_added", "Document added"),
+    ("signer_added", "Signer added"),
+    ("launched", "Launched"),
+    ("notified", "Notified"),
+    ("viewed", "Viewed"),
+    ("reminded", "Reminded"),
+    ("reordered", "Signing order changed"),
+    ("signed", "Signed"),
+    ("refused", "Refused"),
+    ("cancelled", "Cancelled"),
+    ("expired", "Expired"),
+    ("completed", "Completed"),
+    ("purged", "Purged"),
+]
+
+# The fields a digest covers, in the order they are hashed.
+HASHED_FIELDS = (
+    "collection_id",
+    "sequence",
+    "event_type",
+    "timestamp",
+    "actor_user_id",
+    "actor_name",
+    "signer_id",
+    "document_id",
+    "ip_address",
+    "user_agent",
+    "document_sha256",
+    "description",
+)
+
+
+class EsignEvent(models.Model):
+    """Append-only proof journal: one row per step, chained by SHA-256 per collection."""
+
+    _name = "esign.event"
+    _description = "Proof journal event"
+    _order = "collection_id, sequence"
+    _rec_name = "event_type"
+    _allow_sudo_commands = False
+
+    collection_id = fields.Many2one(
+        "esign.collection", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
+    sequence = fields.Integer(required=True, readonly=True)
+    event_type = fields.Selection(EVENT_TYPES, string="Event", required=True, readonly=True)
+    timestamp = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    actor_user_id = fields.Many2one("res.users", string="Acting user", readonly=True)
+    actor_name = fields.Char(string="Actor", readonly=True)
+    signer_id = fields.Many2one("esign.signer", readonly=True, index="btree_not_null")
+    document_id = fields.Many2one("esign.document", readonly=True)
+    ip_address = fields.Char(string="IP address", readonly=True)
+    user_agent = fields.Char(readonly=True)
+    document_sha256 = fields.Char(string="Document SHA-256", readonly=True)
+    description = fields.Char(readonly=True)
+    previous_hash = fields.Char(readonly=True)
+    hash = fields.Char(string="SHA-256", readonly=True)
+
+    _sql_constraints = [
+        (
+            "collection_sequence_unique",
+            "UNIQUE(collection_id, sequence)",
+            "Two events of a collection cannot share a position in its journal.",
+        ),
+    ]
+
+    @api.model
+    def _request_context(self):
+        """IP address and user agent of the HTTP request being served, if any."""
+        if not request:
+            return {}
+        httprequest = request.httprequest
+        return {
+            "ip_address": httprequest.remote_addr,
+            "user_agent": (httprequest.user_agent.string or "")[:512],
+        }
+
+    def _hash_payload(self, values):
+        payload = {}
+        for name in HASHED_FIELDS:
+            value = values.get(name)
+            if isinstance(value, models.BaseModel):
+                value = value.id
+            if name == "timestamp":
+                value = fields.Datetime.to_string(value) if value else False
+            payload[name] = value or False
+        return payload
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Number and chain the new events, under a lock on their collections."""
+        collection_ids = sorted({vals["collection_id"] for vals in vals_list})
+        self.env.cr.execute(
+            "SELECT id FROM esign_collection WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+            [collection_ids],
+        )
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (collection_id) collection_id, sequence, hash
+              FROM esign_event
+             WHERE collection_id = ANY(%s)
+          ORDER BY collection_id, sequence DESC
+            """,
+            [collection_ids],
+        )
+        heads = {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+        context_values = self._request_context()
+        now = fields.Datetime.now()
+        user = self.env.user
+        for vals in vals_list:
+            for key, value in context_values.items():
+                vals.setdefault(key, value)
+            vals.setdefault("timestamp", now)
+            if "actor_name" not in vals:
+                vals["actor_name"] = user.name
+                vals.setdefault("actor_user_id", user.id)
+            sequence, previous = heads.get(vals["collection_id"], (0, GENESIS_HASH))
+            vals["sequence"] = sequence + 1
+            vals["previous_hash"] = previous
+            vals["hash"] = event_digest(self._hash_payload(vals), previous)
+            heads[vals["collection_id"]] = (vals["sequence"], vals["hash"])
+        return super().create(vals_list)
+
+    def write(self, vals):  # pylint: disable=method-required-super
+        raise UserError(self.env._("The proof journal is append-only: an event cannot be modified."))
+
+    @api.ondelete(at_uninstall=True)
+    def _unlink_never(self):
+        raise UserError(self.env._("The proof journal is append-only: an event cannot be deleted."))
+
+    def _first_altered(self):
+        """The first event of this ordered journal whose digest or link fails, else an empty set."""
+        self.invalidate_recordset()
+        rows = [
+            (event._hash_payload({name: event[name] for name in HASHED_FIELDS}), event.previous_hash, event.hash)
+            for event in self
+        ]
+        index = first_broken_link(rows)
+        return self[index] if index is not None else self.browse()

@@ -1,0 +1,323 @@
+import hashlib
+import secrets
+
+import phonenumbers
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import consteq, email_normalize
+
+SIGNER_STATES = [
+    ("waiting", "Waiting for their turn"),
+    ("to_sign", "To sign"),
+    ("signed", "Signed"),
+    ("refused", "Refused"),
+]
+SIGNER_ROLES = [("client", "Client"), ("firm", "Firm"), ("other", "Other")]
+MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+REFUSAL_REASON_MAX_LENGTH = 1000
+IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
+
+
+def _token_digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class EsignSigner(models.Model):
+    """A person who must sign the documents of a collection, in a given order."""
+
+    _name = "esign.signer"
+    _description = "Signer"
+    _order = "collection_id, signing_order, id"
+    _check_company_auto = True
+    _allow_sudo_commands = False
+
+    collection_id = fields.Many2one(
+        "esign.collection", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
+    collection_state = fields.Selection(related="collection_id.state", string="Collection status")
+    partner_id = fields.Many2one("res.partner", string="Contact", index=True)
+    user_id = fields.Many2one(
+        "res.users", compute="_compute_user_id", store=True, index="btree_not_null"
+    )
+    name = fields.Char(compute="_compute_from_partner", store=True, precompute=True, readonly=False, required=True)
+    email = fields.Char(string="E-mail", compute="_compute_from_partner", store=True, precompute=True, readonly=False)
+    mobile = fields.Char(
+        compute="_compute_from_partner",
+        store=True,
+        precompute=True,
+        readonly=False,
+        help="Receives the one-time code by SMS; stored in international format (E.164).",
+    )
+    lang = fields.Selection(
+        selection=lambda self: self.env["res.lang"].get_installed(),
+        string="Language",
+        compute="_compute_from_partner",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
+    signing_order = fields.Integer(
+        string="Order",
+        default=1,
+        required=True,
+        help="Signers with the same order sign at the same time; the next order waits for them.",
+    )
+    role = fields.Selection(SIGNER_ROLES, required=True, default="client")
+    state = fields.Selection(
+        SIGNER_STATES, string="Status", required=True, readonly=True, default="waiting", copy=False, index=True
+    )
+    notified_date = fields.Datetime(string="Turn given on", readonly=True, copy=False)
+    last_notification_date = fields.Datetime(string="Last notified on", readonly=True, copy=False)
+    signed_date = fields.Datetime(string="Signed on", readonly=True, copy=False)
+    refused_date = fields.Datetime(string="Refused on", readonly=True, copy=False)
+    refusal_reason = fields.Text(readonly=True, copy=False)
+    access_token_hashes = fields.Text(copy=False, groups="base.group_system")
+
+    _sql_constraints = [
+        ("signing_order_positive", "CHECK(signing_order >= 1)", "The signing order starts at 1."),
+    ]
+
+    @api.depends("partner_id")
+    def _compute_from_partner(self):
+        for signer in self.filtered("partner_id"):
+            partner = signer.partner_id
+            signer.name = partner.name
+            signer.email = partner.email
+            signer.mobile = partner.mobile or partner.phone
+            signer.lang = partner.lang
+
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        for signer in self:
+            signer.user_id = signer.partner_id.user_ids.filtered(lambda u: not u.share)[:1]
+
+    # ------------------------------------------------------------------
+    # Contact checks
+    # ------------------------------------------------------------------
+
+    def _mobile_country(self):
+        return self.partner_id.country_id or self.collection_id.company_id.country_id
+
+    def _normalize_mobile(self, number, country):
+        """E.164 form of a mobile number, or a ValidationError that says why not."""
+        if not number:
+            return False
+        formatted = self._phone_format(number=number, country=country, force_format="E164")
+        if not formatted:
+            raise ValidationError(
+                self.env._(
+                    "The mobile number “%(number)s” of %(name)s is not valid (country used: %(country)s). "
+                    "Write it in international form, for example +33 6 12 34 56 78.",
+                    number=number,
+                    name=self.name or self.partner_id.name or self.env._("the signer"),
+                    country=country.name or self.env._("none"),
+                )
+            )
+        if phonenumbers.number_type(phonenumbers.parse(formatted)) not in MOBILE_TYPES:
+            raise ValidationError(
+                self.env._(
+                    "The number “%(number)s” of %(name)s is not a mobile number: the one-time code goes by SMS.",
+                    number=number,
+                    name=self.name or self.partner_id.name or self.env._("the signer"),
+                )
+            )
+        return formatted
+
+    def _normalize_vals(self, vals):
+        if vals.get("mobile"):
+            vals["mobile"] = self._normalize_mobile(vals["mobile"], self._mobile_country())
+        if vals.get("email"):
+            vals["email"] = vals["email"].strip()
+        return vals
+
+    def _launch_problems(self):
+        self.ensure_one()
+        label = self.name or self.env._("Signer #%s", self.signing_order)
+        problems = []
+        if not (self.name or "").strip():
+            problems.append(self.env._("%s: the name is missing.", label))
+        if not self.email:
+            problems.append(self.env._("%s: the e-mail address is missing.", label))
+        elif not email_normalize(self.email):
+            problems.append(
+                self.env._("%(name)s: the e-mail address “%(email)s” is not valid.", name=label, email=self.email)
+            )
+        if not self.mobile:
+            problems.append(self.env._("%s: the mobile number is missing.", label))
+        return problems
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        collections = self.env["esign.collection"].browse([vals.get("collection_id") for vals in vals_list])
+        if any(collection.state not in ("draft", "ready") for collection in collections):
+            raise UserError(self.env._("Signers cannot be added to a collection once it is launched."))
+        signers = super().create(vals_list)
+        for signer in signers:
+            # Computed contact fields are known only now: normalise after the fact.
+            if signer.mobile:
+                normalized = signer._normalize_mobile(signer.mobile, signer._mobile_country())
+                if normalized != signer.mobile:
+                    signer.mobile = normalized
+        return signers
+
+    def write(self, vals):
+        if "signing_order" in vals:
+            self._check_reorder(vals["signing_order"])
+        if any(name in vals for name in IDENTITY_FIELDS) and any(s.state in ("signed", "refused") for s in self):
+            raise UserError(self.env._("The contact details of a signer who has signed or refused cannot change."))
+        for signer in self:
+            if vals.get("mobile"):
+                signer._normalize_mobile(vals["mobile"], signer._mobile_country())
+        result = super().write(vals)
+        if "mobile" in vals or "partner_id" in vals:
+            for signer in self.filtered("mobile"):
+                normalized = signer._normalize_mobile(signer.mobile, signer._mobile_country())
+                if normalized != signer.mobile:
+                    super(EsignSigner, signer).write({"mobile": normalized})
+        if "signing_order" in vals:
+            running = self.collection_id.filtered(lambda c: c.state == "in_progress")
+            for collection in running:
+                order = ", ".join(
+                    f"{s.name} ({s.signing_order})" for s in collection.signer_ids.sorted("signing_order")
+                )
+                collection._log_event("reordered", description=order[:500])
+                collection._notify_preparer(Markup("<p>%s</p>") % self.env._("New signing order: %s", order))
+            running._advance()
+        return result
+
+    def _check_reorder(self, new_order):
+        for signer in self:
+            if signer.collection_id.state not in ("draft", "ready", "in_progress"):
+                raise UserError(self.env._("The signing order can only change before the collection ends."))
+            if signer.state in ("signed", "refused") and signer.signing_order != new_order:
+                raise UserError(
+                    self.env._("%s has already signed: their place in the order cannot change.", signer.name)
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_unlaunched(self):
+        if any(signer.collection_id.state not in ("draft", "ready") for signer in self):
+            raise UserError(self.env._("Signers of a launched collection cannot be removed."))
+
+    # ------------------------------------------------------------------
+    # Access link
+    # ------------------------------------------------------------------
+
+    def _issue_access_token(self):
+        """A new random link token for this signer; only its SHA-256 is kept.
+
+        Earlier tokens stay valid so that a reminder does not break the first e-mail's link.
+        """
+        self.ensure_one()
+        token = secrets.token_urlsafe(32)
+        signer_sudo = self.sudo()
+        hashes = (signer_sudo.access_token_hashes or "").split()
+        signer_sudo.access_token_hashes = "\n".join([*hashes, _token_digest(token)])
+        return token
+
+    def _check_access_token(self, token):
+        """Constant-time check of a link token against every token issued to this signer."""
+        self.ensure_one()
+        if not token:
+            return False
+        digest = _token_digest(token)
+        matched = False
+        for stored in (self.sudo().access_token_hashes or "").split():
+            matched |= consteq(stored, digest)
+        return matched
+
+    def _get_signing_url(self, token):
+        self.ensure_one()
+        return f"{self.get_base_url()}/esign/sign/{self.id}/{token}"
+
+    # ------------------------------------------------------------------
+    # Turn, notification, signature, refusal
+    # ------------------------------------------------------------------
+
+    def _give_turn(self):
+        self.write({"state": "to_sign", "notified_date": fields.Datetime.now()})
+        self._send_signing_request()
+
+    def _send_signing_request(self, reminder=False):
+        """E-mail each signer a personal link; one proof event per e-mail."""
+        template = self.env.ref(
+            "engagement_letter_esign.mail_template_esign_reminder"
+            if reminder
+            else "engagement_letter_esign.mail_template_esign_request"
+        )
+        now = fields.Datetime.now()
+        for signer in self:
+            url = signer._get_signing_url(signer._issue_access_token())
+            template.sudo().with_context(signing_url=url).send_mail(
+                signer.id, email_layout_xmlid="mail.mail_notification_light"
+            )
+            signer.collection_id._log_event(
+                "notified",
+                signer_id=signer.id,
+                description=(
+                    self.env._("Reminder sent to %s", signer.email)
+                    if reminder
+                    else self.env._("Invitation sent to %s", signer.email)
+                ),
+            )
+        self.write({"last_notification_date": now})
+
+    def _lock_for_update(self):
+        """Serialize concurrent submissions of the same signer (double click, second tab)."""
+        self.env.cr.execute("SELECT id FROM esign_signer WHERE id = ANY(%s) FOR NO KEY UPDATE", [self.ids])
+        self.invalidate_recordset(["state"])
+
+    def _check_can_act(self):
+        self.ensure_one()
+        if self.collection_id.state != "in_progress":
+            raise UserError(self.env._("This collection is no longer in progress: nothing can be signed or refused."))
+        if self.state == "signed":
+            raise UserError(self.env._("%s has already signed.", self.name))
+        if self.state == "refused":
+            raise UserError(self.env._("%s has refused to sign.", self.name))
+        if self.state != "to_sign":
+            raise UserError(self.env._("It is not yet the turn of %s to sign.", self.name))
+
+    def _action_sign(self, **evidence):
+        """Record the signature of this signer and move the collection on.
+
+        ``evidence`` holds extra proof event values (IP address, user agent...).
+        The PDF signature itself is added by the signing step that calls this.
+        """
+        self.ensure_one()
+        self._lock_for_update()
+        self._check_can_act()
+        collection = self.collection_id
+        self.write({"state": "signed", "signed_date": fields.Datetime.now()})
+        for document in collection.document_ids:
+            collection._log_event(
+                "signed",
+                signer_id=self.id,
+                document_id=document.id,
+                document_sha256=document.signed_sha256,
+                description=self.env._("Signed by %s", self.name),
+                **evidence,
+            )
+        collection._notify_preparer(
+            Markup("<p>%s</p>") % self.env._("%s signed.", self.name),
+            subtype_xmlid="engagement_letter_esign.mt_signer_signed",
+        )
+        collection._advance()
+        return True
+
+    def _action_refuse(self, reason, **evidence):
+        self.ensure_one()
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Please give the reason for your refusal."))
+        if len(reason) > REFUSAL_REASON_MAX_LENGTH:
+            raise UserError(self.env._("The reason is limited to %s characters.", REFUSAL_REASON_MAX_LENGTH))
+        self._lock_for_update()
+        self._check_can_act()
+        self.write({"state": "refused", "refused_date": fields.Datetime.now(), "refusal_reason": reason})
+        self.collection_id._log_event("refused", signer_id=self.id, description=reason[:500], **evidence)
+        self.collection_id._on_signer_refused(self, reason)
+        return True

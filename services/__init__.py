@@ -1,0 +1,1 @@
+"""Plain Python helpers (PDF, PKI, OTP, SMS gateways, evidence): no ORM access here."""

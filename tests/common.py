@@ -1,0 +1,110 @@
+import base64
+import io
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+def make_pdf(pages=1, text="Lettre de mission"):
+    """A real PDF of ``pages`` pages, made with reportlab."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for number in range(1, pages + 1):
+        pdf.drawString(72, 770, f"{text} - page {number}")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+class EsignCase(TransactionCase):
+    """Users, contacts and a way to build collections, shared by the addon's tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.write({"country_id": cls.env.ref("base.fr").id, "esign_enabled": True})
+        cls.preparer = new_test_user(
+            cls.env,
+            login="esign_preparer",
+            name="Paul Préparateur",
+            email="paul@cabinet.example",
+            groups="base.group_user,engagement_letter_esign.group_esign_user",
+        )
+        cls.signatory = new_test_user(
+            cls.env,
+            login="esign_signatory",
+            name="Sylvie Signataire",
+            email="sylvie@cabinet.example",
+            groups="base.group_user,engagement_letter_esign.group_esign_signatory",
+        )
+        cls.signatory.partner_id.mobile = "+33 6 98 76 54 32"
+        cls.manager = new_test_user(
+            cls.env,
+            login="esign_manager",
+            name="Marc Manager",
+            email="marc@cabinet.example",
+            groups="base.group_user,engagement_letter_esign.group_esign_manager",
+        )
+        cls.client_fr = cls.env["res.partner"].create(
+            {
+                "name": "Sophie Martin",
+                "email": "sophie@boulangerie.example",
+                "mobile": "06 12 34 56 78",
+                "country_id": cls.env.ref("base.fr").id,
+            }
+        )
+        cls.client_be = cls.env["res.partner"].create(
+            {
+                "name": "Luc Dupuis",
+                "email": "luc@brasserie.example",
+                "mobile": "0470 12 34 56",
+                "country_id": cls.env.ref("base.be").id,
+            }
+        )
+        cls.client_ch = cls.env["res.partner"].create(
+            {
+                "name": "Anna Keller",
+                "email": "anna@horlogerie.example",
+                "mobile": "079 123 45 67",
+                "country_id": cls.env.ref("base.ch").id,
+            }
+        )
+        cls.pdf = make_pdf(2)
+
+    @classmethod
+    def make_collection(cls, signers=None, documents=1, user=None, **values):
+        """A draft collection; ``signers`` is a list of (partner, order) pairs."""
+        signers = signers if signers is not None else [(cls.client_fr, 1), (cls.signatory.partner_id, 2)]
+        env = cls.env(user=user or cls.preparer)
+        return (
+            env["esign.collection"]
+            .create(
+                {
+                    "subject": values.pop("subject", "Lettre de mission 2026"),
+                    "document_ids": [
+                        Command.create(
+                            {
+                                "name": f"lettre_{index}.pdf",
+                                "original_pdf": base64.b64encode(cls.pdf),
+                            }
+                        )
+                        for index in range(documents)
+                    ],
+                    "signer_ids": [
+                        Command.create(
+                            {
+                                "partner_id": partner.id,
+                                "signing_order": order,
+                                "role": "firm" if partner == cls.signatory.partner_id else "client",
+                            }
+                        )
+                        for partner, order in signers
+                    ],
+                    **values,
+                }
+            )
+        )
