@@ -43,7 +43,7 @@ run: deps link
 test: link
 	@dropdb --if-exists $(TEST_DB)
 	$(ODOO) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
-	cd $(BUILD) && $(PYTHON) -m pytest -p no:cacheprovider -rfEs \
+	cd $(BUILD) && PYTHONPATH=$(SRC)/tests $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip -rfEs \
 		--odoo-database=$(TEST_DB) --odoo-addons-path=$(ADDONS_PATH) --odoo-http \
 		--odoo-extra data-dir=$(BUILD)/data --odoo-extra db-filter=^$(TEST_DB)$$ \
 		$(PYTEST_ARGS) addons/$(ADDON)/tests

@@ -259,6 +259,7 @@ class EsignCollection(models.Model):
             )
         self._log_event("launched")
         self._notify_preparer(Markup("<p>%s</p>") % self.env._("The collection was launched."))
+        self._notify_origin("launched")
         self._advance()
         return True
 
@@ -288,9 +289,21 @@ class EsignCollection(models.Model):
             subtype_xmlid="engagement_letter_esign.mt_collection_done",
         )
         self._on_done()
+        self._notify_origin("done")
 
     def _on_done(self):
-        """Hook for what follows a completed collection (seal, download links, letter)."""
+        """Hook for what follows a completed collection (seal, download links)."""
+
+    def _notify_origin(self, event, signer=None):
+        """Tell the records the collections were made for (an engagement letter...) what happened.
+
+        The origin model opts in by defining ``_on_esign_collection_event(collections, event, signer)``.
+        """
+        with_origin = self.filtered(lambda c: c.res_model and c.res_id)
+        for res_model, collections in with_origin.grouped("res_model").items():
+            model = self.env.get(res_model)
+            if model is not None and hasattr(model, "_on_esign_collection_event"):
+                model._on_esign_collection_event(collections, event, signer=signer)
 
     def _end(self, outcome):
         now = fields.Datetime.now()
@@ -360,6 +373,7 @@ class EsignCollection(models.Model):
             Markup("<p>%s</p><p>%s</p>") % (self.env._("The collection was cancelled."), reason.strip()),
             subtype_xmlid="engagement_letter_esign.mt_collection_stopped",
         )
+        self._notify_origin("cancelled")
         return True
 
     def _on_signer_refused(self, signer, reason):
@@ -370,6 +384,7 @@ class EsignCollection(models.Model):
             Markup("<p>%s</p><p>%s</p>") % (self.env._("%s refused to sign. Reason:", signer.name), reason),
             subtype_xmlid="engagement_letter_esign.mt_collection_stopped",
         )
+        self._notify_origin("refused", signer=signer)
 
     # ------------------------------------------------------------------
     # Scheduled actions
@@ -428,6 +443,7 @@ class EsignCollection(models.Model):
             "engagement_letter_esign.mail_activity_type_esign_expired",
             self.env._("Expired collection: remind the signers or cancel it"),
         )
+        self._notify_origin("expired")
 
     def _schedule_preparer_activity(self, activity_type_xmlid, summary):
         """One activity per collection for its preparer, created in one batch."""

@@ -17,9 +17,7 @@ class EsignDocument(models.Model):
     _order = "collection_id, sequence, id"
     _check_company_auto = True
 
-    collection_id = fields.Many2one(
-        "esign.collection", required=True, index=True, ondelete="cascade"
-    )
+    collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
     sequence = fields.Integer(default=10)
     name = fields.Char(string="File name", required=True)

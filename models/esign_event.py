@@ -47,9 +47,7 @@ class EsignEvent(models.Model):
     _rec_name = "event_type"
     _allow_sudo_commands = False
 
-    collection_id = fields.Many2one(
-        "esign.collection", required=True, index=True, ondelete="cascade"
-    )
+    collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
     sequence = fields.Integer(required=True, readonly=True)
     event_type = fields.Selection(EVENT_TYPES, string="Event", required=True, readonly=True)

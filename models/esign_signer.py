@@ -33,15 +33,11 @@ class EsignSigner(models.Model):
     _check_company_auto = True
     _allow_sudo_commands = False
 
-    collection_id = fields.Many2one(
-        "esign.collection", required=True, index=True, ondelete="cascade"
-    )
+    collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
     collection_state = fields.Selection(related="collection_id.state", string="Collection status")
     partner_id = fields.Many2one("res.partner", string="Contact", index=True)
-    user_id = fields.Many2one(
-        "res.users", compute="_compute_user_id", store=True, index="btree_not_null"
-    )
+    user_id = fields.Many2one("res.users", compute="_compute_user_id", store=True, index="btree_not_null")
     name = fields.Char(compute="_compute_from_partner", store=True, precompute=True, readonly=False, required=True)
     email = fields.Char(string="E-mail", compute="_compute_from_partner", store=True, precompute=True, readonly=False)
     mobile = fields.Char(
@@ -281,6 +277,15 @@ class EsignSigner(models.Model):
         if self.state != "to_sign":
             raise UserError(self.env._("It is not yet the turn of %s to sign.", self.name))
 
+    def _sign_documents(self, signature_image=None, evidence=None):
+        """The signing step: sign every document of the collection for this signer, then record it.
+
+        ``signature_image`` is the PNG the signer drew; ``evidence`` holds extra proof event values
+        (IP address, user agent...). The PAdES signature of each PDF is added here.
+        """
+        self.ensure_one()
+        return self._action_sign(**(evidence or {}))
+
     def _action_sign(self, **evidence):
         """Record the signature of this signer and move the collection on.
 
@@ -305,6 +310,7 @@ class EsignSigner(models.Model):
             Markup("<p>%s</p>") % self.env._("%s signed.", self.name),
             subtype_xmlid="engagement_letter_esign.mt_signer_signed",
         )
+        collection._notify_origin("signed", signer=self)
         collection._advance()
         return True
 

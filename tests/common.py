@@ -80,31 +80,28 @@ class EsignCase(TransactionCase):
         """A draft collection; ``signers`` is a list of (partner, order) pairs."""
         signers = signers if signers is not None else [(cls.client_fr, 1), (cls.signatory.partner_id, 2)]
         env = cls.env(user=user or cls.preparer)
-        return (
-            env["esign.collection"]
-            .create(
-                {
-                    "subject": values.pop("subject", "Lettre de mission 2026"),
-                    "document_ids": [
-                        Command.create(
-                            {
-                                "name": f"lettre_{index}.pdf",
-                                "original_pdf": base64.b64encode(cls.pdf),
-                            }
-                        )
-                        for index in range(documents)
-                    ],
-                    "signer_ids": [
-                        Command.create(
-                            {
-                                "partner_id": partner.id,
-                                "signing_order": order,
-                                "role": "firm" if partner == cls.signatory.partner_id else "client",
-                            }
-                        )
-                        for partner, order in signers
-                    ],
-                    **values,
-                }
-            )
+        return env["esign.collection"].create(
+            {
+                "subject": values.pop("subject", "Lettre de mission 2026"),
+                "document_ids": [
+                    Command.create(
+                        {
+                            "name": f"lettre_{index}.pdf",
+                            "original_pdf": base64.b64encode(cls.pdf),
+                        }
+                    )
+                    for index in range(documents)
+                ],
+                "signer_ids": [
+                    Command.create(
+                        {
+                            "partner_id": partner.id,
+                            "signing_order": order,
+                            "role": "firm" if partner == cls.signatory.partner_id else "client",
+                        }
+                    )
+                    for partner, order in signers
+                ],
+                **values,
+            }
         )

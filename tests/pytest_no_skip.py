@@ -1,4 +1,4 @@
-"""Here a skipped test counts as a failed one: the suite must run every test."""
+"""pytest plugin loaded by `make test`: here a skipped test counts as a failed one."""
 
 
 def pytest_sessionfinish(session, exitstatus):
