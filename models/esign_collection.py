@@ -135,10 +135,12 @@ class EsignCollection(models.Model):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = self.env["ir.sequence"].next_by_code("esign.collection") or "/"
-        collections = super().create(vals_list)
+        collections = super(EsignCollection, self.with_context(esign_defer_document_events=True)).create(vals_list)
+        collections = collections.with_env(self.env)
         for collection in collections:
             collection.message_subscribe(partner_ids=collection.user_id.partner_id.ids)
         collections._log_event("created")
+        collections.document_ids._log_added()
         return collections
 
     def write(self, vals):
@@ -405,6 +407,7 @@ class EsignCollection(models.Model):
     def _run_due_batches(self, where, params, process, batch_size):
         """Process due collections batch by batch, committing and reporting progress."""
         auto_commit = not getattr(threading.current_thread(), "testing", False)
+        self.env.flush_all()
         remaining = self._count_due(where, params)
         done = 0
         while remaining:
@@ -412,6 +415,7 @@ class EsignCollection(models.Model):
             if not batch:
                 break
             process(batch)
+            self.env.flush_all()
             done += len(batch)
             remaining = max(remaining - len(batch), 0)
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
@@ -560,5 +564,6 @@ class EsignCollection(models.Model):
         if key not in domains:
             raise UserError(self.env._("Unknown dashboard counter."))
         action = self.env["ir.actions.act_window"]._for_xml_id("engagement_letter_esign.esign_collection_action")
-        action.update({"name": self._dashboard_labels()[key], "domain": domains[key], "context": {}})
+        label = self._dashboard_labels()[key]
+        action.update({"name": label, "display_name": label, "domain": domains[key], "context": {}})
         return action

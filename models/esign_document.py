@@ -78,18 +78,26 @@ class EsignDocument(models.Model):
         for vals, collection in zip(vals_list, collections, strict=True):
             if not vals.get("original_pdf"):
                 raise UserError(
-                    self.env._("The document “%s” has no file.", vals.get("name") or self.env._("(unnamed file)"))
+                    self._rejection_message(
+                        vals.get("name") or self.env._("(unnamed file)"),
+                        PdfRejected("empty"),
+                        collection.company_id.esign_max_pdf_size_mb,
+                    )
                 )
             checked.append(self._inspect_upload(vals, collection.company_id))
         documents = super().create(checked)
-        for document in documents:
+        if not self.env.context.get("esign_defer_document_events"):
+            documents._log_added()
+        return documents
+
+    def _log_added(self):
+        for document in self:
             document.collection_id._log_event(
                 "document_added",
                 document_id=document.id,
                 document_sha256=document.original_sha256,
                 description=document.name,
             )
-        return documents
 
     def write(self, vals):
         if "original_pdf" in vals:

@@ -1,0 +1,81 @@
+import itertools
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from ..models.esign_event import HASHED_FIELDS
+from ..services.evidence import GENESIS_HASH, event_digest
+from .common import EsignCase
+
+
+@tagged("post_install", "-at_install")
+class TestProofJournal(EsignCase):
+    def _signed_collection(self):
+        collection = self.make_collection()
+        collection.action_launch()
+        collection.signer_ids.sorted("signing_order")[0]._action_sign()
+        return collection
+
+    def test_every_step_is_logged_and_chained(self):
+        collection = self._signed_collection()
+        events = collection.event_ids.sorted("sequence")
+        self.assertEqual(
+            events.mapped("event_type")[:6],
+            ["created", "document_added", "launched", "notified", "signed", "notified"],
+        )
+        self.assertEqual(events.mapped("sequence"), list(range(1, len(events) + 1)))
+        self.assertEqual(events[0].previous_hash, GENESIS_HASH)
+        for previous, event in itertools.pairwise(events):
+            self.assertEqual(event.previous_hash, previous.hash)
+        signed = events.filtered(lambda e: e.event_type == "signed")
+        self.assertEqual(signed.document_sha256, collection.document_ids.original_sha256)
+        self.assertEqual(signed.actor_name, "Paul Préparateur")
+        self.assertFalse(collection._verify_event_chain(), "an untouched journal verifies")
+
+    def test_nobody_can_change_or_delete_an_event_through_the_orm(self):
+        collection = self._signed_collection()
+        event = collection.event_ids[0]
+        for env in (self.env(user=self.preparer), self.env(user=self.manager), self.env(su=True)):
+            with self.subTest(user=env.user.login), self.assertRaises(UserError):
+                event.with_env(env).write({"description": "falsifié"})
+            with self.subTest(user=env.user.login), self.assertRaises(UserError):
+                event.with_env(env).unlink()
+        with self.assertRaises(AccessError):
+            self.env["esign.event"].with_user(self.preparer).create(
+                {"collection_id": collection.id, "event_type": "signed"}
+            )
+
+    def test_verification_names_the_event_altered_with_sql(self):
+        collection = self._signed_collection()
+        signed = collection.event_ids.filtered(lambda e: e.event_type == "signed")
+        self.env.cr.execute("UPDATE esign_event SET ip_address = '6.6.6.6' WHERE id = %s", [signed.id])
+        self.assertEqual(collection._verify_event_chain(), signed)
+        result = collection.action_verify_event_chain()
+        self.assertEqual(result["params"]["type"], "danger")
+        self.assertIn(f"#{signed.sequence}", result["params"]["message"])
+
+    def test_verification_catches_a_deleted_event(self):
+        collection = self._signed_collection()
+        launched = collection.event_ids.filtered(lambda e: e.event_type == "launched")
+        following = collection.event_ids.filtered(lambda e: e.sequence == launched.sequence + 1)
+        self.env.cr.execute("DELETE FROM esign_event WHERE id = %s", [launched.id])
+        self.assertEqual(collection._verify_event_chain(), following)
+
+    def test_verification_catches_a_recomputed_hash(self):
+        """Rewriting an event and its own hash still breaks the link to the next event."""
+        collection = self._signed_collection()
+        events = collection.event_ids.sorted("sequence")
+        forged = events[2]
+        payload = forged._hash_payload({name: forged[name] for name in HASHED_FIELDS})
+        payload["description"] = "falsifié"
+        self.env.cr.execute(
+            "UPDATE esign_event SET description = %s, hash = %s WHERE id = %s",
+            ["falsifié", event_digest(payload, forged.previous_hash), forged.id],
+        )
+        self.assertEqual(collection._verify_event_chain(), events[3])
+
+    def test_action_reports_intact_chain(self):
+        collection = self._signed_collection()
+        result = collection.action_verify_event_chain()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertIn(collection.event_ids.sorted("sequence")[-1].hash, result["params"]["message"])
