@@ -19,7 +19,7 @@ ADDONS_PATH := $(ODOO_ADDONS),$(BUILD)/addons
 ODOO       := $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
 PYTEST_ARGS ?=
 
-.PHONY: run test deps link check-odoo lint pot
+.PHONY: run test deps link check-odoo lint pot bench-crons
 
 check-odoo:
 	@$(PYTHON) -c "import odoo" 2>/dev/null || { echo "Odoo 18.0 is not importable by $(PYTHON): install it first (see README.md)."; exit 1; }
@@ -54,3 +54,6 @@ lint:
 
 pot: link
 	$(ODOO) -d $(TEST_DB) --i18n-export=$(SRC)/i18n/$(ADDON).pot --modules=$(ADDON) --stop-after-init --log-level=warn
+
+bench-crons: link
+	$(PYTHON) $(SRC)/bench/bench_crons.py --db esign_bench --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
