@@ -1,4 +1,3 @@
-import logging
 import threading
 from datetime import timedelta
 
@@ -7,8 +6,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import create_index
-
-_logger = logging.getLogger(__name__)
 
 COLLECTION_STATES = [
     ("draft", "Draft"),
