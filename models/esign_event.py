@@ -19,6 +19,7 @@ EVENT_TYPES = [
     ("expired", "Expired"),
     ("completed", "Completed"),
     ("purged", "Purged"),
+    ("evidence_report", "Evidence report"),
 ]
 
 # The fields a digest covers, in the order they are hashed.

@@ -20,6 +20,27 @@ REFUSAL_REASON_MAX_LENGTH = 1000
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
 
 
+def mask_mobile(number):
+    """ "+33 6•• •• •• 78" from "+33612345678": enough for the signer to recognise it, no more."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return "•" * max(len(number) - 2, 0) + number[-2:]
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    prefix, _space, rest = national.partition(" ")
+    digit_count = sum(char.isdigit() for char in rest)
+    masked, seen = [], 0
+    for char in rest:
+        if char.isdigit():
+            seen += 1
+            masked.append(char if seen == 1 or seen > digit_count - 2 else "•")
+        elif seen > 1 or not masked:
+            masked.append(char)
+    return f"{prefix} {''.join(masked)}"
+
+
 def _token_digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -71,10 +92,17 @@ class EsignSigner(models.Model):
     refused_date = fields.Datetime(string="Refused on", readonly=True, copy=False)
     refusal_reason = fields.Text(readonly=True, copy=False)
     access_token_hashes = fields.Text(copy=False, groups="base.group_system")
+    mobile_masked = fields.Char(string="Mobile (masked)", compute="_compute_mobile_masked")
 
     _sql_constraints = [
         ("signing_order_positive", "CHECK(signing_order >= 1)", "The signing order starts at 1."),
     ]
+
+    @api.depends("mobile")
+    def _compute_mobile_masked(self):
+        """The mobile as shown to others and in the evidence: country, first digit and last two only."""
+        for signer in self:
+            signer.mobile_masked = mask_mobile(signer.mobile)
 
     @api.depends("partner_id")
     def _compute_from_partner(self):

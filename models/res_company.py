@@ -71,3 +71,7 @@ class ResCompany(models.Model):
                 < 0
             ):
                 raise ValidationError(self.env._("Thresholds and reminder intervals cannot be negative."))
+
+    def _esign_trust_roots(self):
+        """Certificates a verifier of this company's signatures trusts (its CA, its seal's chain)."""
+        return []
