@@ -12,11 +12,13 @@
     "data": [
         "security/esign_security.xml",
         "security/ir.model.access.csv",
+        "security/esign_parapheur_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/esign_parapheur_data.xml",
         "report/esign_evidence_report.xml",
         "wizards/esign_collection_cancel_views.xml",
         "wizards/esign_verification_views.xml",
@@ -26,6 +28,8 @@
         "views/res_config_settings_views.xml",
         "views/esign_verify_templates.xml",
         "views/esign_menus.xml",
+        "wizards/esign_parapheur_sign_views.xml",
+        "views/esign_parapheur_views.xml",
     ],
     "demo": [
         "demo/esign_demo.xml",

@@ -20,6 +20,7 @@ EVENT_TYPES = [
     ("completed", "Completed"),
     ("purged", "Purged"),
     ("evidence_report", "Evidence report"),
+    ("parapheur", "Signed through the parapheur"),
 ]
 
 # The fields a digest covers, in the order they are hashed.

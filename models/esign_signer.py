@@ -93,10 +93,19 @@ class EsignSigner(models.Model):
     refusal_reason = fields.Text(readonly=True, copy=False)
     access_token_hashes = fields.Text(copy=False, groups="base.group_system")
     mobile_masked = fields.Char(string="Mobile (masked)", compute="_compute_mobile_masked")
+    deadline = fields.Datetime(related="collection_id.deadline")
+    client_names = fields.Char(string="Client", compute="_compute_client_names")
+    document_ids = fields.One2many(related="collection_id.document_ids", string="Documents")
 
     _sql_constraints = [
         ("signing_order_positive", "CHECK(signing_order >= 1)", "The signing order starts at 1."),
     ]
+
+    @api.depends("collection_id.signer_ids.name", "collection_id.signer_ids.role")
+    def _compute_client_names(self):
+        for signer in self:
+            clients = signer.collection_id.signer_ids.filtered(lambda s: s.role == "client")
+            signer.client_names = ", ".join(clients.mapped("name"))
 
     @api.depends("mobile")
     def _compute_mobile_masked(self):
@@ -288,6 +297,17 @@ class EsignSigner(models.Model):
                 ),
             )
         self.write({"last_notification_date": now})
+
+    def action_open_parapheur_sign(self):
+        """Sign the selected lines of the parapheur with one code."""
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "esign.parapheur.sign",
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Sign from the parapheur"),
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
 
     def _lock_for_update(self):
         """Serialize concurrent submissions of the same signer (double click, second tab)."""

@@ -1,1 +1,1 @@
-from . import esign_collection_cancel, esign_verification, esign_verification_line
+from . import esign_collection_cancel, esign_parapheur_sign, esign_verification, esign_verification_line
