@@ -16,12 +16,14 @@
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
         "wizards/esign_collection_cancel_views.xml",
         "views/esign_collection_views.xml",
         "views/esign_signer_views.xml",
         "views/esign_event_views.xml",
         "views/res_config_settings_views.xml",
+        "views/esign_portal_templates.xml",
         "views/esign_menus.xml",
     ],
     "demo": [
@@ -30,6 +32,9 @@
     "assets": {
         "web.assets_backend": [
             "engagement_letter_esign/static/src/dashboard/**/*",
+        ],
+        "web.assets_frontend": [
+            "engagement_letter_esign/static/src/signing/**/*",
         ],
         "web.assets_tests": [
             "engagement_letter_esign/static/tests/tours/**/*",

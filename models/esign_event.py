@@ -19,6 +19,15 @@ EVENT_TYPES = [
     ("expired", "Expired"),
     ("completed", "Completed"),
     ("purged", "Purged"),
+    ("otp_sent", "Code sent"),
+    ("otp_send_failed", "Code not sent"),
+    ("otp_refused", "Code refused (limit)"),
+    ("otp_failed", "Wrong code"),
+    ("otp_locked", "Code locked"),
+    ("otp_expired", "Code expired"),
+    ("otp_verified", "Code checked"),
+    ("signer_blocked", "Signer blocked"),
+    ("downloaded", "Downloaded"),
 ]
 
 # The fields a digest covers, in the order they are hashed.
