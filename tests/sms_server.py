@@ -20,7 +20,21 @@ class RecordingSmsServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            def _answer(self, status, payload, extra_headers=()):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in extra_headers:
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
             def _handle(self):
+                if self.path == "/last":
+                    # For browser tours: the last SMS, readable by the signing page's origin.
+                    payload = json.dumps({"message": outer.last_message() if outer.requests else ""}).encode()
+                    self._answer(200, payload, [("Access-Control-Allow-Origin", "*")])
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 outer.requests.append(
@@ -36,11 +50,7 @@ class RecordingSmsServer:
                     time.sleep(outer.delay)
                 payload = json.dumps({"ok": outer.status < 400}).encode()
                 try:
-                    self.send_response(outer.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self._answer(outer.status, payload)
                 except (BrokenPipeError, ConnectionResetError):
                     outer.requests[-1]["client_gone"] = True
 
