@@ -19,6 +19,7 @@
         "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
         "wizards/esign_collection_cancel_views.xml",
+        "wizards/esign_sign_wizard_views.xml",
         "views/esign_collection_views.xml",
         "views/esign_signer_views.xml",
         "views/esign_event_views.xml",

@@ -90,6 +90,11 @@ class EsignCollection(models.Model):
     signed_count = fields.Integer(compute="_compute_progress")
     progress = fields.Char(string="Signatures", compute="_compute_progress")
     signer_names = fields.Char(string="Signer names", compute="_compute_progress")
+    my_signer_id = fields.Many2one(
+        "esign.signer",
+        compute="_compute_my_signer_id",
+        help="The current user's own signer line when it is their turn to sign.",
+    )
 
     _sql_constraints = [
         ("reminder_count_positive", "CHECK(reminder_count >= 0)", "The reminder count cannot be negative."),
@@ -122,6 +127,22 @@ class EsignCollection(models.Model):
             collection.signed_count = len(signers.filtered(lambda s: s.state == "signed"))
             collection.progress = f"{collection.signed_count} / {collection.signer_count}"
             collection.signer_names = ", ".join(signers.sorted("signing_order").mapped("name"))
+
+    @api.depends_context("uid")
+    @api.depends("signer_ids.state", "signer_ids.partner_id", "state")
+    def _compute_my_signer_id(self):
+        partner = self.env.user.partner_id
+        for collection in self:
+            mine = collection.signer_ids.filtered(lambda s: s.partner_id == partner and s.state == "to_sign")
+            collection.my_signer_id = mine[:1] if collection.state == "in_progress" else False
+
+    def action_open_sign_wizard(self):
+        """The firm's signatory signs here, with the same SMS code as a client."""
+        self.ensure_one()
+        if not self.my_signer_id:
+            raise UserError(self.env._("It is not your turn to sign this collection."))
+        wizard = self.env["esign.sign.wizard"].create({"signer_id": self.my_signer_id.id})
+        return wizard._reopen()
 
     # ------------------------------------------------------------------
     # CRUD

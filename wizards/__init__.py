@@ -1,1 +1,1 @@
-from . import esign_collection_cancel
+from . import esign_collection_cancel, esign_sign_wizard
