@@ -16,6 +16,7 @@
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_template_notification_data.xml",
         "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
         "wizards/esign_collection_cancel_views.xml",

@@ -179,3 +179,15 @@ class EsignSigningController(http.Controller):
             return request.not_found()
         signer_sudo._log_download(document_sudo, **self._evidence())
         return self._pdf_response(document_sudo, download=True)
+
+    @http.route("/esign/copy/<string:payload>", type="http", auth="public", methods=["GET"])
+    def esign_copy_download(self, payload, **kwargs):
+        """A copy recipient's download of a completed collection's signed PDF; logged."""
+        found = request.env["esign.collection"]._check_copy_download(payload)
+        if not found:
+            return self._render_status("invalid")
+        collection_sudo, partner, document_sudo = found
+        if collection_sudo.state != "done":
+            return self._render_status("purged" if collection_sudo.state == "purged" else "unavailable")
+        collection_sudo._log_copy_download(partner, document_sudo, **self._evidence())
+        return self._pdf_response(document_sudo, download=True)

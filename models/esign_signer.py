@@ -323,13 +323,14 @@ class EsignSigner(models.Model):
 
     def _send_signing_request(self, reminder=False):
         """E-mail each signer a personal link; one proof event per e-mail."""
-        template = self.env.ref(
-            "engagement_letter_esign.mail_template_esign_reminder"
-            if reminder
-            else "engagement_letter_esign.mail_template_esign_request"
-        )
         now = fields.Datetime.now()
         for signer in self:
+            if reminder:
+                template = self.env.ref("engagement_letter_esign.mail_template_esign_reminder")
+            elif any(other.state == "signed" for other in signer.collection_id.signer_ids):
+                template = self.env.ref("engagement_letter_esign.mail_template_esign_your_turn")
+            else:
+                template = self.env.ref("engagement_letter_esign.mail_template_esign_request")
             url = signer._get_signing_url(signer._issue_access_token())
             template.sudo().with_context(signing_url=url).send_mail(
                 signer.id, email_layout_xmlid="mail.mail_notification_light"
@@ -390,9 +391,10 @@ class EsignSigner(models.Model):
                 description=self.env._("Signed by %s", self.name),
                 **evidence,
             )
-        collection._notify_preparer(
-            Markup("<p>%s</p>") % self.env._("%s signed.", self.name),
-            subtype_xmlid="engagement_letter_esign.mt_signer_signed",
+        collection._post_template(
+            "engagement_letter_esign.mail_template_esign_signed",
+            "engagement_letter_esign.mt_signer_signed",
+            esign_signer_name=self.name,
         )
         collection._notify_origin("signed", signer=self)
         collection._advance()
