@@ -17,16 +17,20 @@
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_template_notification_data.xml",
+        "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
         "data/esign_parapheur_data.xml",
         "report/esign_evidence_report.xml",
         "wizards/esign_collection_cancel_views.xml",
         "wizards/esign_verification_views.xml",
+        "wizards/esign_sign_wizard_views.xml",
         "views/esign_collection_views.xml",
         "views/esign_signer_views.xml",
         "views/esign_event_views.xml",
         "views/res_config_settings_views.xml",
         "views/esign_verify_templates.xml",
+        "views/esign_portal_templates.xml",
         "views/esign_menus.xml",
         "wizards/esign_parapheur_sign_views.xml",
         "views/esign_parapheur_views.xml",
@@ -37,6 +41,9 @@
     "assets": {
         "web.assets_backend": [
             "engagement_letter_esign/static/src/dashboard/**/*",
+        ],
+        "web.assets_frontend": [
+            "engagement_letter_esign/static/src/signing/**/*",
         ],
         "web.assets_tests": [
             "engagement_letter_esign/static/tests/tours/**/*",

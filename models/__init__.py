@@ -2,6 +2,7 @@ from . import (
     esign_collection,
     esign_document,
     esign_event,
+    esign_otp,
     esign_parapheur_batch,
     esign_parapheur_batch_line,
     esign_signer,

@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import create_index
+from odoo.tools.misc import hash_sign, verify_hash_signed
 
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
@@ -100,6 +101,11 @@ class EsignCollection(models.Model):
     signed_count = fields.Integer(compute="_compute_progress")
     progress = fields.Char(string="Signatures", compute="_compute_progress")
     signer_names = fields.Char(string="Signer names", compute="_compute_progress")
+    my_signer_id = fields.Many2one(
+        "esign.signer",
+        compute="_compute_my_signer_id",
+        help="The current user's own signer line when it is their turn to sign.",
+    )
 
     _sql_constraints = [
         ("reminder_count_positive", "CHECK(reminder_count >= 0)", "The reminder count cannot be negative."),
@@ -132,6 +138,22 @@ class EsignCollection(models.Model):
             collection.signed_count = len(signers.filtered(lambda s: s.state == "signed"))
             collection.progress = f"{collection.signed_count} / {collection.signer_count}"
             collection.signer_names = ", ".join(signers.sorted("signing_order").mapped("name"))
+
+    @api.depends_context("uid")
+    @api.depends("signer_ids.state", "signer_ids.partner_id", "state")
+    def _compute_my_signer_id(self):
+        partner = self.env.user.partner_id
+        for collection in self:
+            mine = collection.signer_ids.filtered(lambda s: s.partner_id == partner and s.state == "to_sign")
+            collection.my_signer_id = mine[:1] if collection.state == "in_progress" else False
+
+    def action_open_sign_wizard(self):
+        """The firm's signatory signs here, with the same SMS code as a client."""
+        self.ensure_one()
+        if not self.my_signer_id:
+            raise UserError(self.env._("It is not your turn to sign this collection."))
+        wizard = self.env["esign.sign.wizard"].create({"signer_id": self.my_signer_id.id})
+        return wizard._reopen()
 
     # ------------------------------------------------------------------
     # CRUD
@@ -298,7 +320,67 @@ class EsignCollection(models.Model):
             subtype_xmlid="engagement_letter_esign.mt_collection_done",
         )
         self._on_done()
+        self._send_completion_links()
         self._notify_origin("done")
+
+    def _send_completion_links(self):
+        """E-mail every signer and copy recipient a personal download link per document, never the files."""
+        template = self.env.ref("engagement_letter_esign.mail_template_esign_completed").sudo()
+        for collection in self:
+            recipients = []
+            for signer in collection.signer_ids.filtered("email"):
+                token = signer._issue_access_token()
+                links = [(doc.name, signer._get_download_url(token, doc)) for doc in collection.document_ids]
+                recipients.append((signer.name, signer.email, signer.lang, links))
+            for partner in collection.copy_partner_ids.filtered("email"):
+                links = [(doc.name, collection._get_copy_download_url(partner, doc)) for doc in collection.document_ids]
+                recipients.append((partner.name, partner.email, partner.lang, links))
+            for name, email, lang, links in recipients:
+                template.with_context(
+                    esign_recipient_name=name,
+                    esign_recipient_email=email,
+                    esign_recipient_lang=lang,
+                    esign_download_links=links,
+                ).send_mail(collection.id, email_layout_xmlid="mail.mail_notification_light")
+
+    def _get_copy_download_url(self, partner, document):
+        """A signed, expiring-with-the-retention link for a copy recipient (who has no signer token)."""
+        self.ensure_one()
+        values = {"c": self.id, "p": partner.id, "d": document.id}
+        payload = hash_sign(self.env(su=True), "esign-copy", values, expiration=self.purge_date)
+        return f"{self.get_base_url()}/esign/copy/{payload}"
+
+    @api.model
+    def _check_copy_download(self, payload):
+        """The (collection, partner, document) a copy link is for, sudoed, or None."""
+        try:
+            values = verify_hash_signed(self.env(su=True), "esign-copy", payload)
+        except (ValueError, TypeError):
+            return None
+        if not values:
+            return None
+        collection_sudo = self.sudo().browse(values["c"]).exists()
+        partner = collection_sudo.copy_partner_ids.filtered(lambda p: p.id == values["p"])
+        document = collection_sudo.document_ids.filtered(lambda d: d.id == values["d"])
+        if not (collection_sudo and partner and document):
+            return None
+        return collection_sudo, partner, document
+
+    def _log_copy_download(self, partner, document, **evidence):
+        self.ensure_one()
+        self._log_event(
+            "downloaded",
+            document_id=document.id,
+            document_sha256=document.signed_sha256,
+            description=self.env._("%(file)s downloaded by %(name)s (copy)", file=document.name, name=partner.name),
+            **evidence,
+        )
+
+    def _post_template(self, template_xmlid, subtype_xmlid, **context):
+        """Post an editable template on the chatter; the template notifies the preparer."""
+        template = self.env.ref(template_xmlid)
+        for collection in self:
+            collection.with_context(**context).message_post_with_source(template, subtype_xmlid=subtype_xmlid)
 
     def _on_done(self):
         """What follows a completed collection: the evidence report, made once the PDFs are final."""
@@ -460,9 +542,8 @@ class EsignCollection(models.Model):
         self.ensure_one()
         self._end("refused")
         self.write({"refusal_reason": reason, "refused_signer_id": signer.id})
-        self._notify_preparer(
-            Markup("<p>%s</p><p>%s</p>") % (self.env._("%s refused to sign. Reason:", signer.name), reason),
-            subtype_xmlid="engagement_letter_esign.mt_collection_stopped",
+        self._post_template(
+            "engagement_letter_esign.mail_template_esign_refused", "engagement_letter_esign.mt_collection_stopped"
         )
         self._notify_origin("refused", signer=signer)
 
@@ -515,6 +596,9 @@ class EsignCollection(models.Model):
     def _expire(self):
         self.with_context(tracking_disable=True)._end("expired")
         self._log_event("expired")
+        template = self.env.ref("engagement_letter_esign.mail_template_esign_expired").sudo()
+        for collection in self:
+            template.send_mail(collection.id, email_layout_xmlid="mail.mail_notification_light")
         self._message_log_batch(
             {
                 collection.id: Markup("<p>%s</p>") % self.env._("The deadline passed: the collection expired.")

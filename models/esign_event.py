@@ -21,6 +21,15 @@ EVENT_TYPES = [
     ("purged", "Purged"),
     ("evidence_report", "Evidence report"),
     ("parapheur", "Signed through the parapheur"),
+    ("otp_sent", "Code sent"),
+    ("otp_send_failed", "Code not sent"),
+    ("otp_refused", "Code refused (limit)"),
+    ("otp_failed", "Wrong code"),
+    ("otp_locked", "Code locked"),
+    ("otp_expired", "Code expired"),
+    ("otp_verified", "Code checked"),
+    ("signer_blocked", "Signer blocked"),
+    ("downloaded", "Downloaded"),
 ]
 
 # The fields a digest covers, in the order they are hashed.

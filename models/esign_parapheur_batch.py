@@ -6,7 +6,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.otp import code_digest, code_matches, new_code
+from ..services.otp import check_code, generate_code, hash_code
+from ..services.sms_gateways import SmsGatewayError
 
 BATCH_STATES = [
     ("draft", "To confirm"),
@@ -152,20 +153,23 @@ class EsignParapheurBatch(models.Model):
         signer = self.line_ids.signer_id[:1]
         if not signer.mobile:
             raise UserError(self.env._("Your mobile number is missing: the code cannot be sent."))
-        code = new_code()
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        code = generate_code()
+        secret = self.env["esign.otp"]._secret()
         body = self.env._(
             "%(code)s is your code to sign %(count)s documents in the parapheur (%(name)s). Valid 30 minutes.",
             code=code,
             count=self.document_count,
             name=self.name,
         )
-        self.env["sms.sms"].sudo().create(
-            {"number": signer.mobile, "body": body, "partner_id": self.user_id.partner_id.id}
-        )
+        try:
+            self.env["esign.otp"]._send_sms(self.company_id, signer.mobile, body)
+        except SmsGatewayError as error:
+            raise UserError(
+                self.env._("The SMS could not be sent: %s. Nothing was signed; try again in a moment.", error)
+            ) from error
         self.sudo().write(
             {
-                "code_digest": code_digest(code, secret, self._code_salt()),
+                "code_digest": hash_code(secret, self._code_salt(), code),
                 "code_sent_date": now,
                 "code_expiry": now + CODE_VALIDITY,
                 "code_failures": 0,
@@ -185,8 +189,7 @@ class EsignParapheurBatch(models.Model):
             return self.env._("Ask for a new code.")
         if fields.Datetime.now() > batch.code_expiry:
             return self.env._("This code has expired: ask for a new one.")
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
-        if code_matches(code, batch.code_digest, secret, self._code_salt()):
+        if check_code(self.env["esign.otp"]._secret(), self._code_salt(), code, batch.code_digest):
             batch.code_digest = False
             return None
         batch.code_failures += 1

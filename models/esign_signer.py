@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import consteq, email_normalize
 
+from ..services.otp import mask_mobile
+
 SIGNER_STATES = [
     ("waiting", "Waiting for their turn"),
     ("to_sign", "To sign"),
@@ -18,27 +20,6 @@ SIGNER_ROLES = [("client", "Client"), ("firm", "Firm"), ("other", "Other")]
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 REFUSAL_REASON_MAX_LENGTH = 1000
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
-
-
-def mask_mobile(number):
-    """ "+33 6•• •• •• 78" from "+33612345678": enough for the signer to recognise it, no more."""
-    if not number:
-        return ""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return "•" * max(len(number) - 2, 0) + number[-2:]
-    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    prefix, _space, rest = national.partition(" ")
-    digit_count = sum(char.isdigit() for char in rest)
-    masked, seen = [], 0
-    for char in rest:
-        if char.isdigit():
-            seen += 1
-            masked.append(char if seen == 1 or seen > digit_count - 2 else "•")
-        elif seen > 1 or not masked:
-            masked.append(char)
-    return f"{prefix} {''.join(masked)}"
 
 
 def _token_digest(token):
@@ -266,6 +247,90 @@ class EsignSigner(models.Model):
         self.ensure_one()
         return f"{self.get_base_url()}/esign/sign/{self.id}/{token}"
 
+    def _get_download_url(self, token, document):
+        self.ensure_one()
+        return f"{self.get_base_url()}/esign/download/{self.id}/{token}/{document.id}"
+
+    # ------------------------------------------------------------------
+    # Signing page (called by the controller once the token is checked)
+    # ------------------------------------------------------------------
+
+    def _portal_status(self):
+        """What the signing page may show: 'to_sign', or why the signer cannot act."""
+        self.ensure_one()
+        collection_state = self.collection_id.state
+        if collection_state in ("purged", "cancelled", "expired"):
+            return collection_state
+        if self.state == "signed":
+            return "signed"
+        if self.state == "refused" or collection_state == "refused":
+            return "refused"
+        if collection_state != "in_progress":
+            return "unavailable"
+        if self.state == "waiting":
+            return "waiting"
+        if self._otp_blocked():
+            return "blocked"
+        return "to_sign"
+
+    def _portal_log_view(self, **evidence):
+        self.ensure_one()
+        self.collection_id._log_event(
+            "viewed", signer_id=self.id, description=self.env._("Signing page opened by %s", self.name), **evidence
+        )
+
+    def _log_download(self, document, **evidence):
+        self.ensure_one()
+        self.collection_id._log_event(
+            "downloaded",
+            signer_id=self.id,
+            document_id=document.id,
+            document_sha256=document.signed_sha256,
+            description=self.env._("%(file)s downloaded by %(name)s", file=document.name, name=self.name),
+            **evidence,
+        )
+
+    def _otp_blocked(self):
+        self.ensure_one()
+        locked = self.env["esign.otp"].sudo().search_count([("signer_id", "=", self.id), ("state", "=", "locked")])
+        return locked >= self.company_id.esign_otp_max_locked
+
+    def _on_otp_blocked(self):
+        self.env["esign.otp"]._warn_blocked(self)
+
+    def _portal_request_code(self, **evidence):
+        """Send a one-time code; ``{"masked": ...}`` or ``{"error": ...}``."""
+        self.ensure_one()
+        self._lock_for_update()
+        if self._portal_status() != "to_sign":
+            return {"error": self.env._("This signature can no longer be made: please reload the page.")}
+        if not self.mobile:
+            return {"error": self.env._("No mobile number is on file for you: please contact the firm.")}
+        return self.env["esign.otp"]._request_for(self, **evidence)
+
+    def _portal_sign(self, code, signature_image, accepted, **evidence):
+        """Check everything the signer gave, then sign; ``{"signed": True}`` or ``{"error": ...}``.
+
+        The row lock makes a second submission (double click, second tab) wait, then find the
+        signer already signed: it never signs twice.
+        """
+        self.ensure_one()
+        self._lock_for_update()
+        status = self._portal_status()
+        if status == "signed":
+            return {"signed": True}
+        if status != "to_sign":
+            return {"error": self.env._("This signature can no longer be made: please reload the page.")}
+        if not accepted:
+            return {"error": self.env._("Please accept the terms of use and the personal data policy.")}
+        if not signature_image:
+            return {"error": self.env._("Please draw your signature.")}
+        problem = self.env["esign.otp"]._verify_for(self, code, **evidence)
+        if problem:
+            return {"error": problem}
+        self._sign_documents(signature_image=signature_image, evidence=evidence)
+        return {"signed": True}
+
     # ------------------------------------------------------------------
     # Turn, notification, signature, refusal
     # ------------------------------------------------------------------
@@ -276,13 +341,14 @@ class EsignSigner(models.Model):
 
     def _send_signing_request(self, reminder=False):
         """E-mail each signer a personal link; one proof event per e-mail."""
-        template = self.env.ref(
-            "engagement_letter_esign.mail_template_esign_reminder"
-            if reminder
-            else "engagement_letter_esign.mail_template_esign_request"
-        )
         now = fields.Datetime.now()
         for signer in self:
+            if reminder:
+                template = self.env.ref("engagement_letter_esign.mail_template_esign_reminder")
+            elif any(other.state == "signed" for other in signer.collection_id.signer_ids):
+                template = self.env.ref("engagement_letter_esign.mail_template_esign_your_turn")
+            else:
+                template = self.env.ref("engagement_letter_esign.mail_template_esign_request")
             url = signer._get_signing_url(signer._issue_access_token())
             template.sudo().with_context(signing_url=url).send_mail(
                 signer.id, email_layout_xmlid="mail.mail_notification_light"
@@ -354,9 +420,10 @@ class EsignSigner(models.Model):
                 description=self.env._("Signed by %s", self.name),
                 **evidence,
             )
-        collection._notify_preparer(
-            Markup("<p>%s</p>") % self.env._("%s signed.", self.name),
-            subtype_xmlid="engagement_letter_esign.mt_signer_signed",
+        collection._post_template(
+            "engagement_letter_esign.mail_template_esign_signed",
+            "engagement_letter_esign.mt_signer_signed",
+            esign_signer_name=self.name,
         )
         collection._notify_origin("signed", signer=self)
         collection._advance()

@@ -1,0 +1,193 @@
+import base64
+import binascii
+from urllib.parse import quote
+
+from odoo import http
+from odoo.exceptions import UserError
+from odoo.http import request
+
+from ..models.esign_signer import REFUSAL_REASON_MAX_LENGTH
+
+# Other sites may not frame the signing page (clickjacking): same origin only.
+SAFE_HEADERS = [
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Content-Security-Policy", "frame-ancestors 'self'"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+]
+MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
+
+
+class EsignSigningController(http.Controller):
+    """The client's signing page; every rule lives on ``esign.signer``."""
+
+    def _signer_sudo(self, signer_id, token):
+        """The signer the link is for, sudoed, or None: only a valid token opens it."""
+        signer_sudo = request.env["esign.signer"].sudo().browse(signer_id).exists()
+        if not signer_sudo or not signer_sudo._check_access_token(token):
+            return None
+        request.update_context(lang=signer_sudo.lang or signer_sudo.collection_id.company_id.partner_id.lang)
+        return signer_sudo
+
+    def _evidence(self):
+        return request.env["esign.event"]._request_context()
+
+    def _render(self, template, values, status=200):
+        response = request.render(template, values, headers=SAFE_HEADERS, status=status)
+        return response
+
+    def _render_status(self, status, signer_sudo=None):
+        html_lang = (signer_sudo.lang if signer_sudo else request.env.lang) or "en_US"
+        return self._render(
+            "engagement_letter_esign.esign_page_status",
+            {"status": status, "signer": signer_sudo, "html_lang": html_lang.replace("_", "-")},
+            status=404 if status == "invalid" else 200,
+        )
+
+    def _labels(self):
+        env = request.env
+        return {
+            "read": env._("I have read the documents and want to sign"),
+            "code_sent": env._("A code was sent by SMS to %s. Enter it below."),
+            "draw": env._("Draw your signature"),
+            "read_more": env._("Read"),
+            "code": env._("Code received by SMS"),
+            "resend": env._("Send a new code"),
+            "sign": env._("Sign"),
+        }
+
+    @http.route("/esign/sign/<int:signer_id>/<string:token>", type="http", auth="public", methods=["GET"])
+    def esign_page(self, signer_id, token, **kwargs):
+        signer_sudo = self._signer_sudo(signer_id, token)
+        if not signer_sudo:
+            return self._render_status("invalid")
+        status = signer_sudo._portal_status()
+        if status != "to_sign":
+            return self._render_status(status, signer_sudo)
+        signer_sudo._portal_log_view(**self._evidence())
+        collection = signer_sudo.collection_id
+        base = f"/esign/sign/{signer_sudo.id}/{token}"
+        return self._render(
+            "engagement_letter_esign.esign_page_sign",
+            {
+                "signer": signer_sudo,
+                "collection": collection,
+                "company": collection.company_id,
+                "documents": collection.document_ids,
+                "base_url": base,
+                "html_lang": (signer_sudo.lang or "en_US").replace("_", "-"),
+                "refusal_max_length": REFUSAL_REASON_MAX_LENGTH,
+                "refuse_error": kwargs.get("refuse_error"),
+                "viewer_urls": {
+                    document.id: "/web/static/lib/pdfjs/web/viewer.html?file="
+                    + quote(f"{base}/document/{document.id}", safe="")
+                    for document in collection.document_ids
+                },
+                "labels": self._labels(),
+            },
+        )
+
+    @http.route(
+        "/esign/sign/<int:signer_id>/<string:token>/document/<int:document_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+    )
+    def esign_document(self, signer_id, token, document_id, **kwargs):
+        """The PDF as it stands now, for the viewer of the signing page."""
+        signer_sudo = self._signer_sudo(signer_id, token)
+        if not signer_sudo or signer_sudo._portal_status() != "to_sign":
+            return request.not_found()
+        document_sudo = signer_sudo.collection_id.document_ids.filtered(lambda d: d.id == document_id)
+        if not document_sudo:
+            return request.not_found()
+        return self._pdf_response(document_sudo, download=False)
+
+    def _pdf_response(self, document_sudo, download):
+        data = document_sudo._current_pdf()
+        disposition = http.content_disposition(document_sudo.name)
+        if not download:
+            disposition = disposition.replace("attachment", "inline", 1)
+        headers = [
+            ("Content-Type", "application/pdf"),
+            ("Content-Length", str(len(data))),
+            ("Content-Disposition", disposition),
+            *SAFE_HEADERS,
+        ]
+        return request.make_response(data, headers=headers)
+
+    @http.route("/esign/sign/<int:signer_id>/<string:token>/code", type="json", auth="public", methods=["POST"])
+    def esign_request_code(self, signer_id, token, csrf_token=None, **kwargs):
+        signer_sudo = self._signer_sudo(signer_id, token)
+        if not signer_sudo or not request.validate_csrf(csrf_token):
+            return {"error": request.env._("This link is not valid: please reload the page.")}
+        return signer_sudo._portal_request_code(**self._evidence())
+
+    @http.route("/esign/sign/<int:signer_id>/<string:token>/sign", type="json", auth="public", methods=["POST"])
+    def esign_sign(self, signer_id, token, code=None, signature=None, accepted=False, csrf_token=None, **kwargs):
+        signer_sudo = self._signer_sudo(signer_id, token)
+        if not signer_sudo or not request.validate_csrf(csrf_token):
+            return {"error": request.env._("This link is not valid: please reload the page.")}
+        image = None
+        if signature:
+            try:
+                image = base64.b64decode(signature, validate=True)
+            except (binascii.Error, ValueError):
+                image = None
+            if image and (len(image) > MAX_SIGNATURE_BYTES or not image.startswith(b"\x89PNG")):
+                image = None
+        try:
+            result = signer_sudo._portal_sign(code, image, bool(accepted), **self._evidence())
+        except UserError as error:
+            request.env.cr.rollback()
+            return {"error": error.args[0]}
+        if result.get("signed"):
+            result["redirect_url"] = f"/esign/sign/{signer_sudo.id}/{token}"
+        return result
+
+    @http.route("/esign/sign/<int:signer_id>/<string:token>/refuse", type="http", auth="public", methods=["POST"])
+    def esign_refuse(self, signer_id, token, reason=None, **kwargs):
+        signer_sudo = self._signer_sudo(signer_id, token)
+        if not signer_sudo:
+            return self._render_status("invalid")
+        status = signer_sudo._portal_status()
+        if status != "to_sign":
+            return self._render_status(status, signer_sudo)
+        reason = (reason or "").strip()
+        if not reason or len(reason) > REFUSAL_REASON_MAX_LENGTH:
+            error = "empty" if not reason else "long"
+            return request.redirect(f"/esign/sign/{signer_sudo.id}/{token}?refuse_error={error}#refuse")
+        signer_sudo._action_refuse(reason, **self._evidence())
+        return self._render_status("refused", signer_sudo)
+
+    @http.route(
+        "/esign/download/<int:signer_id>/<string:token>/<int:document_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+    )
+    def esign_download(self, signer_id, token, document_id, **kwargs):
+        """The signed PDF of a completed collection, until its purge; each download is logged."""
+        signer_sudo = self._signer_sudo(signer_id, token)
+        if not signer_sudo:
+            return self._render_status("invalid")
+        collection = signer_sudo.collection_id
+        if collection.state == "purged":
+            return self._render_status("purged", signer_sudo)
+        document_sudo = collection.document_ids.filtered(lambda d: d.id == document_id)
+        if collection.state != "done" or not document_sudo:
+            return request.not_found()
+        signer_sudo._log_download(document_sudo, **self._evidence())
+        return self._pdf_response(document_sudo, download=True)
+
+    @http.route("/esign/copy/<string:payload>", type="http", auth="public", methods=["GET"])
+    def esign_copy_download(self, payload, **kwargs):
+        """A copy recipient's download of a completed collection's signed PDF; logged."""
+        found = request.env["esign.collection"]._check_copy_download(payload)
+        if not found:
+            return self._render_status("invalid")
+        collection_sudo, partner, document_sudo = found
+        if collection_sudo.state != "done":
+            return self._render_status("purged" if collection_sudo.state == "purged" else "unavailable")
+        collection_sudo._log_copy_download(partner, document_sudo, **self._evidence())
+        return self._pdf_response(document_sudo, download=True)
