@@ -1,1 +1,1 @@
-from . import verify
+from . import certificate_authority, verify
