@@ -359,22 +359,27 @@ class EsignSigner(models.Model):
         timestamper = company._esign_timestamper()
         places = collection._esign_field_places()
         stamp_text = self._esign_stamp_text(fields.Datetime.now())
-        signed = []
-        for document in documents:
-            data = document._esign_sign(
-                credential,
-                self._esign_field_name(),
-                places,
-                stamp_text,
-                image_png=image,
-                timestamper=timestamper,
-                signer_name=self.name,
+        signed = [
+            (
+                document,
+                document._esign_sign(
+                    credential,
+                    self._esign_field_name(),
+                    places,
+                    stamp_text,
+                    image_png=image,
+                    timestamper=timestamper,
+                    signer_name=self.name,
+                ),
             )
-            signed.append((document, data))
-        for document, data in signed:
-            document._esign_store_revision(data)
-        self.write({"certificate_pem": credential.certificate_pem, "certificate_sha256": credential.sha256})
-        return self._action_sign(**(evidence or {}))
+            for document in documents
+        ]
+        # The seal of a last signer may still fail (timestamp authority...): then nothing of this step stays.
+        with self.env.cr.savepoint():
+            for document, data in signed:
+                document._esign_store_revision(data)
+            self.write({"certificate_pem": credential.certificate_pem, "certificate_sha256": credential.sha256})
+            return self._action_sign(**(evidence or {}))
 
     def _esign_field_name(self):
         self.ensure_one()

@@ -43,7 +43,7 @@ class ResConfigSettings(models.TransientModel):
             )
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         company = self.company_id
         if self.esign_tsa_password:
             company._esign_set_tsa_password(self.esign_tsa_password)
@@ -54,6 +54,7 @@ class ResConfigSettings(models.TransientModel):
                 data = b""
             company._esign_install_seal(data, self.esign_seal_upload_password or "")
         self.write({"esign_tsa_password": False, "esign_seal_upload": False, "esign_seal_upload_password": False})
+        return result
 
     def action_esign_remove_seal(self):
         self.company_id._esign_remove_seal()

@@ -254,12 +254,9 @@ def load_seal_pkcs12(data, password, now=None):
         raise SealRejected("wrong_password") from exc
     if key is None or certificate is None:
         raise SealRejected("incomplete")
-    try:
-        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-        if not (usage.digital_signature or usage.content_commitment):
-            raise SealRejected("key_usage")
-    except x509.ExtensionNotFound:
-        pass
+    usages = [ext.value for ext in certificate.extensions if isinstance(ext.value, x509.KeyUsage)]
+    if usages and not (usages[0].digital_signature or usages[0].content_commitment):
+        raise SealRejected("key_usage")
     if certificate.not_valid_after_utc <= now:
         raise SealRejected("expired", certificate.not_valid_after_utc)
     if certificate.not_valid_before_utc > now + CLOCK_SKEW:
