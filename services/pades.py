@@ -96,9 +96,20 @@ def make_signer(credential):
     )
 
 
+_TIMESTAMPERS = {}
+_TIMESTAMPERS_MAX = 32
+
+
 def make_timestamper(url, username=None, password=None, timeout=10):
-    auth = (username, password or "") if username else None
-    return HTTPTimeStamper(url, timeout=timeout, auth=auth)
+    """pyHanko's HTTP timestamper, kept per authority: it caches the size probe it sends first."""
+    key = (url, username, password, timeout)
+    timestamper = _TIMESTAMPERS.get(key)
+    if timestamper is None:
+        if len(_TIMESTAMPERS) >= _TIMESTAMPERS_MAX:
+            _TIMESTAMPERS.clear()
+        auth = (username, password or "") if username else None
+        timestamper = _TIMESTAMPERS[key] = HTTPTimeStamper(url, timeout=timeout, auth=auth)
+    return timestamper
 
 
 def _is_timestamp_failure(error):

@@ -6,13 +6,21 @@ import threading
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
-from odoo.addons.engagement_letter_esign.services import pki
+
+def _asn1(certificate):
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _key_info(key):
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return asn1_keys.PrivateKeyInfo.load(der)
 
 
 def _certificate(subject, issuer, public_key, signing_key, ca, now):
@@ -40,11 +48,11 @@ class LocalTimestampAuthority:
         tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         root = _certificate("Test TSA Root", "Test TSA Root", root_key.public_key(), root_key, True, now)
         leaf = _certificate("Test TSA", "Test TSA Root", tsa_key.public_key(), root_key, False, now)
-        self.root = pki.to_asn1(root)
+        self.root = _asn1(root)
         self.requests = 0
         self.stamper = DummyTimeStamper(
-            tsa_cert=pki.to_asn1(leaf),
-            tsa_key=asn1_keys.PrivateKeyInfo.load(pki.private_key_der(tsa_key)),
+            tsa_cert=_asn1(leaf),
+            tsa_key=_key_info(tsa_key),
             certs_to_embed=[self.root],
         )
         self.server = None
