@@ -370,6 +370,7 @@ class EsignSigner(models.Model):
                     image_png=image,
                     timestamper=timestamper,
                     signer_name=self.name,
+                    certifier=company._esign_seal_credential,
                 ),
             )
             for document in documents

@@ -188,7 +188,12 @@ class ResCompany(models.Model):
             try:
                 return pki.load_seal_pkcs12(base64.b64decode(company_sudo.esign_seal_pkcs12), password)
             except pki.SealRejected as rejection:
-                raise UserError(self._esign_seal_rejection_message(rejection)) from rejection
+                # An expired upload must not block the clients' signatures: the company CA seals instead.
+                _logger.warning(
+                    "Seal certificate of company %s unusable (%s): the company CA seals instead",
+                    self.id,
+                    rejection.reason,
+                )
         authority = self._esign_authority()
         if company_sudo.esign_ca_seal_certificate:
             certificate = pki.load_certificate_pem(company_sudo.esign_ca_seal_certificate)
@@ -255,13 +260,17 @@ class ResCompany(models.Model):
         )
 
     def _esign_seal_chain(self):
-        """The certificates of the uploaded seal's chain, else nothing."""
+        """The certificates of the uploaded seal's chain (or the seal itself without one), else nothing."""
         self.ensure_one()
-        if not self.sudo().esign_seal_pkcs12:
+        company_sudo = self.sudo()
+        if not company_sudo.esign_seal_pkcs12:
             return []
-        credential = self._esign_seal_credential()
-        chain = [cert for cert in credential.chain if cert.subject != credential.certificate.subject]
-        return chain or [credential.certificate]
+        password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
+        _key, certificate, chain = pki.pkcs12.load_key_and_certificates(
+            base64.b64decode(company_sudo.esign_seal_pkcs12), password.encode() or None
+        )
+        chain = [cert for cert in chain or () if cert.subject != certificate.subject]
+        return chain or [certificate]
 
     def _esign_trust_roots(self):
         """Certificates a verifier of this company's signatures trusts (its CA, its seal's chain).
@@ -273,7 +282,7 @@ class ResCompany(models.Model):
         roots = [pki.load_certificate_pem(pem)] if pem else []
         try:
             roots += self._esign_seal_chain()
-        except UserError:
+        except ValueError:
             _logger.warning("The seal certificate of company %s cannot be read", self.id)
         return [pki.to_asn1(cert) for cert in roots]
 

@@ -28,6 +28,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from .pki import private_key_der, to_asn1
 
 SEAL_FIELD = "esign_seal"
+CERTIFICATION_FIELD = "esign_certification"
 SIGNER_FIELD = "esign_signer_%s"
 TIMESTAMP_FIELD = "esign_archive_timestamp"
 STAMP_WIDTH = 165
@@ -203,6 +204,37 @@ def _stamp_style(image_png):
     )
 
 
+def _run(pdf_signer, writer, timestamper, **kwargs):
+    try:
+        return pdf_signer.sign_pdf(writer, **kwargs).getvalue()
+    except Exception as exc:
+        if timestamper is not None and _is_timestamp_failure(exc):
+            raise TimestampUnavailable(str(exc)) from exc
+        raise
+
+
+def _certify(reader, places, certifier, timestamper):
+    """The firm's certification, first signature of the document: fields laid out, then only form
+    filling and signing allowed. Returns the reader of the certified revision."""
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    _prepare_fields(writer, places)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=CERTIFICATION_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+    )
+    pdf_signer = signers.PdfSigner(
+        metadata,
+        make_signer(certifier),
+        timestamper=timestamper,
+        new_field_spec=fields.SigFieldSpec(CERTIFICATION_FIELD),
+    )
+    data = _run(pdf_signer, writer, timestamper)
+    return PdfFileReader(io.BytesIO(data), strict=False)
+
+
 def sign_pdf(
     data,
     credential,
@@ -214,14 +246,19 @@ def sign_pdf(
     signer_name=None,
     validation_context=None,
     archive=False,
+    certifier=None,
 ):
     """Add one visible PAdES signature of ``credential`` in ``field_name``; return the new bytes.
 
-    ``places`` lists every field the document must hold (created now if missing). With
-    ``validation_context`` the validation data is embedded (B-LT); with ``archive`` and a
-    timestamper, a document timestamp follows (B-LTA). Raises SigningRefused or TimestampUnavailable.
+    ``places`` lists every field the document must hold (created now if missing). When the document
+    carries no signature yet and ``certifier`` (a function returning the firm's credential) is given,
+    the firm certifies it first. With ``validation_context`` the validation data is embedded (B-LT);
+    with ``archive`` and a timestamper, a document timestamp follows (B-LTA).
+    Raises SigningRefused or TimestampUnavailable.
     """
     reader = check_signable(data)
+    if certifier is not None and not reader.embedded_signatures:
+        reader = _certify(reader, places, certifier(), timestamper)
     writer = IncrementalPdfFileWriter.from_reader(reader)
     _prepare_fields(writer, places)
     metadata = signers.PdfSignatureMetadata(
@@ -243,13 +280,7 @@ def sign_pdf(
     pdf_signer = signers.PdfSigner(
         metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png)
     )
-    try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params={"text": latin_text(stamp_text)})
-    except Exception as exc:
-        if timestamper is not None and _is_timestamp_failure(exc):
-            raise TimestampUnavailable(str(exc)) from exc
-        raise
-    return output.getvalue()
+    return _run(pdf_signer, writer, timestamper, appearance_text_params={"text": latin_text(stamp_text)})
 
 
 def validation_context(trust_roots, crls=(), extra_trust=()):

@@ -17,6 +17,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from ..services import pades, pki
+from ..services.pdf_verify import check_pdf_signatures
 from .common import EsignCase, make_pdf
 from .pki import ThrowawayAuthority, sign_pdf
 from .tsa import LocalTimestampAuthority
@@ -131,17 +132,23 @@ class TestPadesSignatures(PadesCase):
                 self.assertEqual(document.signed_sha256, pki.hashlib.sha256(data).hexdigest())
                 self.assertTrue(document.sealed_date)
                 signers = collection.signer_ids.sorted("signing_order")
-                expected = [*(f"esign_signer_{s.id}" for s in signers), pades.SEAL_FIELD, pades.TIMESTAMP_FIELD]
+                expected = [
+                    pades.CERTIFICATION_FIELD,
+                    *(f"esign_signer_{s.id}" for s in signers),
+                    pades.SEAL_FIELD,
+                    pades.TIMESTAMP_FIELD,
+                ]
                 signatures = self.assert_sound_pdf(data, expected)
-                for signer, embedded in zip(signers, signatures, strict=False):
+                self.assertEqual(signatures[0].docmdp_level, pades.fields.MDPPerm.FILL_FORMS, "the firm certifies")
+                for signer, embedded in zip(signers, signatures[1:], strict=False):
                     self.assertEqual(
                         pki.hashlib.sha256(embedded.signer_cert.dump()).hexdigest(), signer.certificate_sha256
                     )
                     self.assertIn(signer.name, embedded.signer_cert.subject.human_friendly)
                     self.assertIn("BEGIN CERTIFICATE", signer.certificate_pem)
                 self.assertEqual(
-                    pdfsig_validity_lines(data)[: count + 1],
-                    ["Signature is Valid."] * (count + 1),
+                    pdfsig_validity_lines(data)[: count + 2],
+                    ["Signature is Valid."] * (count + 2),
                     "poppler finds every signature and the seal valid",
                 )
                 text = pdf_text(data, 2)
@@ -155,6 +162,8 @@ class TestPadesSignatures(PadesCase):
                 sealed = collection.event_ids.filtered(lambda e: e.event_type == "sealed")
                 self.assertEqual(sealed.document_sha256, document.signed_sha256)
                 self.assertFalse(collection._verify_event_chain())
+                checks = check_pdf_signatures(data, [*self.company._esign_trust_roots(), self.tsa.root])
+                self.assertEqual([check.sound for check in checks], [True] * len(expected), "the verifier agrees")
 
     def test_stamps_do_not_overlap(self):
         boxes = pades.stamp_boxes(595, 842, 11)
@@ -173,10 +182,10 @@ class TestPadesSignatures(PadesCase):
         first._sign_documents()
         for document in collection.document_ids:
             data = base64.b64decode(document.signed_pdf)
-            signatures = self.assert_sound_pdf(data, [f"esign_signer_{first.id}"])
+            signatures = self.assert_sound_pdf(data, [pades.CERTIFICATION_FIELD, f"esign_signer_{first.id}"])
             fields = [name for name, _value, _ref in pades.fields.enumerate_sig_fields(PdfFileReader(io.BytesIO(data)))]
-            self.assertEqual(len(fields), 3, "every field, seal included, exists from the first signature on")
-            self.assertEqual(signatures[0].signer_cert.subject.native["email_address"], first.email)
+            self.assertEqual(len(fields), 4, "every field, seal included, exists from the first signature on")
+            self.assertEqual(signatures[1].signer_cert.subject.native["email_address"], first.email)
 
     def test_pdf_signed_elsewhere_keeps_its_signature(self):
         authority = ThrowawayAuthority("Autre prestataire")
@@ -204,7 +213,11 @@ class TestPadesSignatures(PadesCase):
         requests = self.tsa.requests
         self._sign_all(collection)
         data = base64.b64decode(collection.document_ids.signed_pdf)
-        self.assert_sound_pdf(data, [f"esign_signer_{collection.signer_ids.id}", pades.SEAL_FIELD], timestamped=False)
+        self.assert_sound_pdf(
+            data,
+            [pades.CERTIFICATION_FIELD, f"esign_signer_{collection.signer_ids.id}", pades.SEAL_FIELD],
+            timestamped=False,
+        )
         self.assertEqual(self.tsa.requests, requests, "no timestamp asked")
 
     def test_timestamp_authority_down_nothing_recorded_then_retry(self):
@@ -227,7 +240,13 @@ class TestPadesSignatures(PadesCase):
         self.assertEqual(collection.state, "done")
         self.assert_sound_pdf(
             base64.b64decode(collection.document_ids.signed_pdf),
-            [f"esign_signer_{first.id}", f"esign_signer_{second.id}", pades.SEAL_FIELD, pades.TIMESTAMP_FIELD],
+            [
+                pades.CERTIFICATION_FIELD,
+                f"esign_signer_{first.id}",
+                f"esign_signer_{second.id}",
+                pades.SEAL_FIELD,
+                pades.TIMESTAMP_FIELD,
+            ],
         )
 
     def test_seal_failure_rolls_back_the_last_signature(self):
@@ -361,9 +380,15 @@ class TestSealCertificate(PadesCase):
         self._sign_all(collection)
         signatures = self.assert_sound_pdf(
             base64.b64decode(collection.document_ids.signed_pdf),
-            [f"esign_signer_{collection.signer_ids.id}", pades.SEAL_FIELD, pades.TIMESTAMP_FIELD],
+            [
+                pades.CERTIFICATION_FIELD,
+                f"esign_signer_{collection.signer_ids.id}",
+                pades.SEAL_FIELD,
+                pades.TIMESTAMP_FIELD,
+            ],
         )
-        self.assertEqual(signatures[1].signer_cert.dump(), pki.certificate_der(seal.certificate))
+        self.assertEqual(signatures[0].signer_cert.dump(), pki.certificate_der(seal.certificate), "it certifies")
+        self.assertEqual(signatures[2].signer_cert.dump(), pki.certificate_der(seal.certificate), "it seals")
         self.env["res.config.settings"].create({}).action_esign_remove_seal()
         self.assertFalse(self.company.esign_seal_subject)
 
