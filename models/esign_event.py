@@ -30,6 +30,7 @@ EVENT_TYPES = [
     ("otp_verified", "Code checked"),
     ("signer_blocked", "Signer blocked"),
     ("downloaded", "Downloaded"),
+    ("sealed", "Sealed"),
 ]
 
 # The fields a digest covers, in the order they are hashed.
