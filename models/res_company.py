@@ -294,7 +294,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         self.sudo().esign_tsa_password_secret = self._esign_encrypt("tsa", password.encode()) if password else False
 
-    def _esign_timestamper(self):
+    def _esign_timestamper(self, fresh=False):
         """pyHanko's HTTP timestamper for the configured authority, or None without a URL."""
         self.ensure_one()
         company_sudo = self.sudo()
@@ -304,7 +304,10 @@ class ResCompany(models.Model):
         if company_sudo.esign_tsa_password_secret:
             password = self._esign_decrypt("tsa", company_sudo.esign_tsa_password_secret).decode()
         return pades.make_timestamper(
-            company_sudo.esign_tsa_url, username=company_sudo.esign_tsa_username or None, password=password
+            company_sudo.esign_tsa_url,
+            username=company_sudo.esign_tsa_username or None,
+            password=password,
+            fresh=fresh,
         )
 
     def _esign_validation_context(self, timestamper):
