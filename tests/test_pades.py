@@ -307,6 +307,33 @@ class TestCompanyAuthority(PadesCase):
             company.with_user(self.manager).read(["esign_ca_key_secret"])
         self.assertEqual(company._esign_trust_roots()[0].dump(), pki.certificate_der(certificate))
 
+    def test_copied_database_secret_then_renewal(self):
+        collection = self._collection(self.clients[:2])
+        collection.action_launch()
+        first, second = collection.signer_ids.sorted("signing_order")
+        first._sign_documents()
+        old_root = self.company._esign_trust_roots()[0]
+        self.env["ir.config_parameter"].sudo().set_param("database.secret", "a-new-secret-after-a-copy")
+        with self.assertRaisesRegex(UserError, "cannot be decrypted"):
+            second._sign_documents()
+        self.assertEqual(second.state, "to_sign")
+        self.env["res.config.settings"].create({}).action_esign_renew_ca()
+        second._sign_documents()
+        self.assertEqual(collection.state, "done")
+        roots = self.company._esign_trust_roots()
+        self.assertEqual(len(roots), 2, "the new authority and the previous one")
+        self.assertIn(old_root.dump(), [root.dump() for root in roots])
+        self.assert_sound_pdf(
+            base64.b64decode(collection.document_ids.signed_pdf),
+            [
+                pades.CERTIFICATION_FIELD,
+                f"esign_signer_{first.id}",
+                f"esign_signer_{second.id}",
+                pades.SEAL_FIELD,
+                pades.TIMESTAMP_FIELD,
+            ],
+        )
+
     def test_signer_certificate_is_short_lived_and_names_the_signer(self):
         credential = self.company._esign_issue_signer_credential("Sophie Martin", "sophie@boulangerie.example")
         certificate = credential.certificate
