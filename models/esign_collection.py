@@ -427,7 +427,7 @@ class EsignCollection(models.Model):
             documents._esign_lock()
             company = collection.company_id
             credential = company._esign_seal_credential()
-            timestamper = company._esign_timestamper()
+            timestamper = company._esign_timestamper(fresh=True)
             context = None
             if timestamper:
                 try:

@@ -454,7 +454,8 @@ class EsignSigner(models.Model):
     def _esign_stamp_text(self, moment):
         """The words of the visible stamp, in the signer's language and time zone."""
         self.ensure_one()
-        signer = self.with_context(lang=self.lang or self.env.lang or "fr_FR")
+        installed = dict(self.env["res.lang"].get_installed())
+        signer = self.with_context(lang=self.lang if self.lang in installed else self.env.lang)
         tz = self.partner_id.tz or self.collection_id.user_id.tz or "Europe/Paris"
         local = fields.Datetime.context_timestamp(signer.with_context(tz=tz), moment)
         return signer.env._(

@@ -2,6 +2,8 @@ import base64
 import logging
 
 from asn1crypto import crl as asn1_crl
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -120,6 +122,13 @@ class ResCompany(models.Model):
     # The company's own certificate authority: created on first need, key encrypted at rest.
     esign_ca_certificate = fields.Text(string="CA certificate", copy=False, readonly=True, groups="base.group_system")
     esign_ca_key_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_ca_previous_certificates = fields.Text(
+        string="Previous CA certificates",
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="Authorities replaced by a renewal; documents they signed are still trusted.",
+    )
     esign_ca_seal_certificate = fields.Text(copy=False, readonly=True, groups="base.group_system")
     esign_ca_seal_key_secret = fields.Text(copy=False, groups="base.group_system")
 
@@ -195,7 +204,18 @@ class ResCompany(models.Model):
         return pki.encrypt_secret(data, self._esign_secret_key(purpose))
 
     def _esign_decrypt(self, purpose, token):
-        return pki.decrypt_secret(token, self._esign_secret_key(purpose))
+        """The clear bytes of a secret of this company; UserError when the database secret changed."""
+        try:
+            return pki.decrypt_secret(token, self._esign_secret_key(purpose))
+        except (InvalidTag, ValueError) as exc:
+            raise UserError(
+                self.env._(
+                    "A secret of the electronic signature settings of %s cannot be decrypted: the database "
+                    "secret changed (copied database?). An administrator must renew the signature authority "
+                    "and enter the passwords again in the settings.",
+                    self.name,
+                )
+            ) from exc
 
     # ------------------------------------------------------------------
     # Certificate authority
@@ -231,6 +251,24 @@ class ResCompany(models.Model):
             certificate=pki.load_certificate_pem(company_sudo.esign_ca_certificate),
         )
 
+    def _esign_renew_authority(self):
+        """Replace the company CA (and its seal) by a new one on next need; the old one stays trusted."""
+        for company in self:
+            company_sudo = company.sudo()
+            previous = "\n".join(
+                filter(None, [company_sudo.esign_ca_previous_certificates, company_sudo.esign_ca_certificate])
+            )
+            company_sudo.write(
+                {
+                    "esign_ca_previous_certificates": previous or False,
+                    "esign_ca_certificate": False,
+                    "esign_ca_key_secret": False,
+                    "esign_ca_seal_certificate": False,
+                    "esign_ca_seal_key_secret": False,
+                }
+            )
+            _logger.info("Electronic signature authority of company %s renewed", company.id)
+
     def _esign_ca_certificate_pem(self):
         """The PEM of the company CA (created if needed): what readers must trust."""
         self.ensure_one()
@@ -264,15 +302,15 @@ class ResCompany(models.Model):
         self.ensure_one()
         company_sudo = self.sudo()
         if company_sudo.esign_seal_pkcs12:
-            password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
             try:
+                password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
                 return pki.load_seal_pkcs12(base64.b64decode(company_sudo.esign_seal_pkcs12), password)
-            except pki.SealRejected as rejection:
+            except (pki.SealRejected, UserError) as rejection:
                 # An expired upload must not block the clients' signatures: the company CA seals instead.
                 _logger.warning(
                     "Seal certificate of company %s unusable (%s): the company CA seals instead",
                     self.id,
-                    rejection.reason,
+                    getattr(rejection, "reason", "password"),
                 )
         authority = self._esign_authority()
         if company_sudo.esign_ca_seal_certificate:
@@ -358,11 +396,15 @@ class ResCompany(models.Model):
         A company whose authority does not exist yet has signed nothing: nothing is created here.
         """
         self.ensure_one()
-        pem = self.sudo().esign_ca_certificate
-        roots = [pki.load_certificate_pem(pem)] if pem else []
+        company_sudo = self.sudo()
+        roots = [
+            cert
+            for pem in filter(None, (company_sudo.esign_ca_certificate, company_sudo.esign_ca_previous_certificates))
+            for cert in x509.load_pem_x509_certificates(pem.encode())
+        ]
         try:
             roots += self._esign_seal_chain()
-        except ValueError:
+        except (ValueError, UserError):
             _logger.warning("The seal certificate of company %s cannot be read", self.id)
         return [pki.to_asn1(cert) for cert in roots]
 
@@ -374,7 +416,7 @@ class ResCompany(models.Model):
         self.ensure_one()
         self.sudo().esign_tsa_password_secret = self._esign_encrypt("tsa", password.encode()) if password else False
 
-    def _esign_timestamper(self):
+    def _esign_timestamper(self, fresh=False):
         """pyHanko's HTTP timestamper for the configured authority, or None without a URL."""
         self.ensure_one()
         company_sudo = self.sudo()
@@ -384,7 +426,10 @@ class ResCompany(models.Model):
         if company_sudo.esign_tsa_password_secret:
             password = self._esign_decrypt("tsa", company_sudo.esign_tsa_password_secret).decode()
         return pades.make_timestamper(
-            company_sudo.esign_tsa_url, username=company_sudo.esign_tsa_username or None, password=password
+            company_sudo.esign_tsa_url,
+            username=company_sudo.esign_tsa_username or None,
+            password=password,
+            fresh=fresh,
         )
 
     def _esign_validation_context(self, timestamper):

@@ -101,6 +101,10 @@ class ResConfigSettings(models.TransientModel):
         self.company_id._esign_remove_seal()
         return True
 
+    def action_esign_renew_ca(self):
+        self.company_id._esign_renew_authority()
+        return True
+
     def action_esign_clear_tsa_password(self):
         self.company_id._esign_set_tsa_password(False)
         return True

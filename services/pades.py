@@ -101,14 +101,20 @@ _TIMESTAMPERS = {}
 _TIMESTAMPERS_MAX = 32
 
 
-def make_timestamper(url, username=None, password=None, timeout=10):
-    """pyHanko's HTTP timestamper, kept per authority: it caches the size probe it sends first."""
+def make_timestamper(url, username=None, password=None, timeout=10, fresh=False):
+    """pyHanko's HTTP timestamper, kept per authority: it caches the size probe it sends first.
+
+    ``fresh`` gives a new one, whose certificates are those the authority uses now (needed when
+    its chain is validated, as for the seal: the authority may have renewed its certificate).
+    """
+    auth = (username, password or "") if username else None
+    if fresh:
+        return HTTPTimeStamper(url, timeout=timeout, auth=auth)
     key = (url, username, password, timeout)
     timestamper = _TIMESTAMPERS.get(key)
     if timestamper is None:
         if len(_TIMESTAMPERS) >= _TIMESTAMPERS_MAX:
             _TIMESTAMPERS.clear()
-        auth = (username, password or "") if username else None
         timestamper = _TIMESTAMPERS[key] = HTTPTimeStamper(url, timeout=timeout, auth=auth)
     return timestamper
 

@@ -14,7 +14,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from ..services import pades, pki
 from ..services.pdf_verify import check_pdf_signatures
@@ -307,6 +307,33 @@ class TestCompanyAuthority(PadesCase):
             company.with_user(self.manager).read(["esign_ca_key_secret"])
         self.assertEqual(company._esign_trust_roots()[0].dump(), pki.certificate_der(certificate))
 
+    def test_copied_database_secret_then_renewal(self):
+        collection = self._collection(self.clients[:2])
+        collection.action_launch()
+        first, second = collection.signer_ids.sorted("signing_order")
+        first._sign_documents()
+        old_root = self.company._esign_trust_roots()[0]
+        self.env["ir.config_parameter"].sudo().set_param("database.secret", "a-new-secret-after-a-copy")
+        with self.assertRaisesRegex(UserError, "cannot be decrypted"):
+            second._sign_documents()
+        self.assertEqual(second.state, "to_sign")
+        self.env["res.config.settings"].create({}).action_esign_renew_ca()
+        second._sign_documents()
+        self.assertEqual(collection.state, "done")
+        roots = self.company._esign_trust_roots()
+        self.assertEqual(len(roots), 2, "the new authority and the previous one")
+        self.assertIn(old_root.dump(), [root.dump() for root in roots])
+        self.assert_sound_pdf(
+            base64.b64decode(collection.document_ids.signed_pdf),
+            [
+                pades.CERTIFICATION_FIELD,
+                f"esign_signer_{first.id}",
+                f"esign_signer_{second.id}",
+                pades.SEAL_FIELD,
+                pades.TIMESTAMP_FIELD,
+            ],
+        )
+
     def test_signer_certificate_is_short_lived_and_names_the_signer(self):
         credential = self.company._esign_issue_signer_credential("Sophie Martin", "sophie@boulangerie.example")
         certificate = credential.certificate
@@ -322,6 +349,42 @@ class TestCompanyAuthority(PadesCase):
         self.assertTrue(crl.is_signature_valid(ca.public_key()))
         self.assertEqual(len(crl), 0)
         self.assertIsNotNone(asn1_crl.CertificateList.load(self.company._esign_crl()))
+
+
+@tagged("post_install", "-at_install")
+class TestPadesSettings(PadesCase):
+    def test_timestamp_authority_settings(self):
+        with Form(self.env["res.config.settings"]) as form:
+            form.esign_tsa_url = "https://tsa.example.com/tsr"
+            form.esign_tsa_username = "cabinet"
+            form.esign_tsa_password = "s3cret-tsa"
+        form.record.execute()
+        self.assertEqual(self.company.esign_tsa_url, "https://tsa.example.com/tsr")
+        secret = self.company.sudo().esign_tsa_password_secret
+        self.assertTrue(secret.startswith("v1:") and "s3cret" not in secret, "stored encrypted")
+        timestamper = self.company._esign_timestamper()
+        self.assertEqual(
+            (timestamper.url, timestamper.auth.login, timestamper.auth.password),
+            ("https://tsa.example.com/tsr", "cabinet", "s3cret-tsa"),
+        )
+        action = self.env["res.config.settings"].create({}).action_esign_download_ca_der()
+        self.assertEqual(action["url"], f"/esign/ca/{self.company.id}.cer")
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.esign_tsa_password_set)
+        self.assertTrue(settings.esign_ca_fingerprint, "the fingerprint to compare in Acrobat")
+        settings.action_esign_clear_tsa_password()
+        self.assertFalse(self.company.sudo().esign_tsa_password_secret)
+
+    def test_stamp_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        self.clients[0].lang = "fr_FR"
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        self._sign_all(collection)
+        text = pdf_text(base64.b64decode(collection.document_ids.signed_pdf), 2)
+        self.assertIn("Signé électroniquement par", text)
+        self.assertIn("Client 1 Évêque", text)
 
 
 @tagged("post_install", "-at_install")
