@@ -1,1 +1,1 @@
-from . import portal, signing
+from . import portal, signing, verify

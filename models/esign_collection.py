@@ -8,6 +8,9 @@ from odoo.exceptions import UserError
 from odoo.tools import create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
+from ..services.pdf_inspect import sha256_hex
+from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
+
 COLLECTION_STATES = [
     ("draft", "Draft"),
     ("ready", "Waiting for launch"),
@@ -83,6 +86,13 @@ class EsignCollection(models.Model):
     refused_signer_id = fields.Many2one("esign.signer", string="Refused by", readonly=True, copy=False)
     cancel_reason = fields.Text(string="Cancellation reason", readonly=True, copy=False)
 
+    evidence_report_id = fields.Many2one(
+        "ir.attachment",
+        string="Evidence report",
+        readonly=True,
+        copy=False,
+        help="Generated when the collection is done; kept after its documents are purged.",
+    )
     res_model = fields.Char(string="Related document model", index=True, copy=False)
     res_id = fields.Many2oneReference(string="Related document ID", model_field="res_model", copy=False)
 
@@ -373,7 +383,78 @@ class EsignCollection(models.Model):
             collection.with_context(**context).message_post_with_source(template, subtype_xmlid=subtype_xmlid)
 
     def _on_done(self):
-        """Hook for what follows a completed collection (seal, download links)."""
+        """What follows a completed collection: the evidence report, made once the PDFs are final."""
+        self._attach_evidence_report()
+
+    # ------------------------------------------------------------------
+    # Evidence report
+    # ------------------------------------------------------------------
+
+    def _evidence_report_filename(self):
+        self.ensure_one()
+        return self.env._("Evidence report %s.pdf", self.name.replace("/", "-"))
+
+    def _attach_evidence_report(self):
+        """Render the evidence report of each collection and keep it as an attachment of the collection.
+
+        The attachment is not one of the documents' PDF fields, so the purge leaves it.
+        """
+        report = self.env.ref("engagement_letter_esign.action_report_esign_evidence").sudo()
+        for collection in self:
+            pdf, _format = report.with_context(force_report_rendering=True)._render_qweb_pdf(
+                report.report_name, res_ids=collection.ids
+            )
+            previous = collection.evidence_report_id
+            attachment = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": collection._evidence_report_filename(),
+                        "raw": pdf,
+                        "mimetype": "application/pdf",
+                        "res_model": collection._name,
+                        "res_id": collection.id,
+                        "company_id": collection.company_id.id,
+                    }
+                )
+            )
+            collection.evidence_report_id = attachment
+            previous.unlink()
+            collection._log_event(
+                "evidence_report",
+                document_sha256=sha256_hex(pdf),
+                description=attachment.name,
+            )
+        return True
+
+    def action_generate_evidence_report(self):
+        """Rebuild the evidence report on demand (for instance after a refusal or an expiry)."""
+        self._attach_evidence_report()
+        return self.action_download_evidence_report()
+
+    def action_download_evidence_report(self):
+        self.ensure_one()
+        if not self.evidence_report_id:
+            raise UserError(self.env._("This collection has no evidence report yet."))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self.evidence_report_id.id}?download=true",
+            "target": "self",
+        }
+
+    def _evidence_signatures(self):
+        """What the final PDF of each document says about its signatures: {document id: [SignatureCheck]}."""
+        self.ensure_one()
+        roots = self.company_id._esign_trust_roots()
+        result = {}
+        for document in self.document_ids:
+            data = document._current_pdf()
+            try:
+                result[document.id] = check_pdf_signatures(data, roots) if data else []
+            except PdfUnreadable:
+                result[document.id] = []
+        return result
 
     def _notify_origin(self, event, signer=None):
         """Tell the records the collections were made for (an engagement letter...) what happened.

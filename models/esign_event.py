@@ -28,6 +28,8 @@ EVENT_TYPES = [
     ("otp_verified", "Code checked"),
     ("signer_blocked", "Signer blocked"),
     ("downloaded", "Downloaded"),
+    ("evidence_report", "Evidence report"),
+    ("parapheur", "Signed through the parapheur"),
 ]
 
 # The fields a digest covers, in the order they are hashed.

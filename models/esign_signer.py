@@ -20,6 +20,27 @@ REFUSAL_REASON_MAX_LENGTH = 1000
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
 
 
+def mask_mobile(number):
+    """ "+33 6•• •• •• 78" from "+33612345678": enough for the signer to recognise it, no more."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return "•" * max(len(number) - 2, 0) + number[-2:]
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    prefix, _space, rest = national.partition(" ")
+    digit_count = sum(char.isdigit() for char in rest)
+    masked, seen = [], 0
+    for char in rest:
+        if char.isdigit():
+            seen += 1
+            masked.append(char if seen == 1 or seen > digit_count - 2 else "•")
+        elif seen > 1 or not masked:
+            masked.append(char)
+    return f"{prefix} {''.join(masked)}"
+
+
 def _token_digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -71,10 +92,26 @@ class EsignSigner(models.Model):
     refused_date = fields.Datetime(string="Refused on", readonly=True, copy=False)
     refusal_reason = fields.Text(readonly=True, copy=False)
     access_token_hashes = fields.Text(copy=False, groups="base.group_system")
+    mobile_masked = fields.Char(string="Mobile (masked)", compute="_compute_mobile_masked")
+    deadline = fields.Datetime(related="collection_id.deadline")
+    client_names = fields.Char(string="Client", compute="_compute_client_names")
+    document_ids = fields.One2many(related="collection_id.document_ids", string="Documents")
 
     _sql_constraints = [
         ("signing_order_positive", "CHECK(signing_order >= 1)", "The signing order starts at 1."),
     ]
+
+    @api.depends("collection_id.signer_ids.name", "collection_id.signer_ids.role")
+    def _compute_client_names(self):
+        for signer in self:
+            clients = signer.collection_id.signer_ids.filtered(lambda s: s.role == "client")
+            signer.client_names = ", ".join(clients.mapped("name"))
+
+    @api.depends("mobile")
+    def _compute_mobile_masked(self):
+        """The mobile as shown to others and in the evidence: country, first digit and last two only."""
+        for signer in self:
+            signer.mobile_masked = mask_mobile(signer.mobile)
 
     @api.depends("partner_id")
     def _compute_from_partner(self):
@@ -345,6 +382,17 @@ class EsignSigner(models.Model):
                 ),
             )
         self.write({"last_notification_date": now})
+
+    def action_open_parapheur_sign(self):
+        """Sign the selected lines of the parapheur with one code."""
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "esign.parapheur.sign",
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Sign from the parapheur"),
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
 
     def _lock_for_update(self):
         """Serialize concurrent submissions of the same signer (double click, second tab)."""

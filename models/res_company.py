@@ -151,3 +151,7 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("Code validity, tries, hourly limit, locked codes and SMS timeout must be at least 1.")
                 )
+
+    def _esign_trust_roots(self):
+        """Certificates a verifier of this company's signatures trusts (its CA, its seal's chain)."""
+        return []

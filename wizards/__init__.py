@@ -1,1 +1,7 @@
-from . import esign_collection_cancel, esign_sign_wizard
+from . import (
+    esign_collection_cancel,
+    esign_parapheur_sign,
+    esign_sign_wizard,
+    esign_verification,
+    esign_verification_line,
+)

@@ -1,10 +1,8 @@
 import base64
 import binascii
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
-
-from ..services.otp import mask_mobile
 
 
 class EsignSignWizard(models.TransientModel):
@@ -15,7 +13,7 @@ class EsignSignWizard(models.TransientModel):
 
     signer_id = fields.Many2one("esign.signer", required=True, ondelete="cascade", readonly=True)
     collection_id = fields.Many2one(related="signer_id.collection_id")
-    masked_mobile = fields.Char(compute="_compute_masked_mobile")
+    masked_mobile = fields.Char(related="signer_id.mobile_masked")
     code_sent = fields.Boolean(readonly=True)
     signature = fields.Binary(string="Your signature")
     accepted = fields.Boolean(string="I accept the terms of use and the personal data policy")
@@ -24,11 +22,6 @@ class EsignSignWizard(models.TransientModel):
     code = fields.Char(string="Code received by SMS", size=6)
     message = fields.Char(readonly=True)
     error = fields.Char(readonly=True)
-
-    @api.depends("signer_id.mobile")
-    def _compute_masked_mobile(self):
-        for wizard in self:
-            wizard.masked_mobile = mask_mobile(wizard.signer_id.mobile)
 
     def _signer_sudo(self):
         """The wizard's signer, once checked to be the current user's own line."""

@@ -1,0 +1,29 @@
+from odoo import http
+from odoo.exceptions import UserError
+from odoo.http import request
+
+
+class EsignVerifyController(http.Controller):
+    """Public page where anyone checks the signatures of a PDF the firm sent them."""
+
+    def _render(self, values=None):
+        response = request.render("engagement_letter_esign.esign_verify_page", values or {})
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        return response
+
+    @http.route("/esign/verify", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
+    def verify_form(self, **kwargs):
+        return self._render()
+
+    @http.route("/esign/verify", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
+    def verify_upload(self, pdf_file=None, **kwargs):
+        verification = request.env["esign.verification"].sudo()
+        if not hasattr(pdf_file, "read"):
+            return self._render({"error": request.env._("Choose a PDF file to verify.")})
+        data = pdf_file.read(verification._max_upload_size() + 1)
+        try:
+            result = verification._check_public_upload(data, pdf_file.filename)
+        except UserError as exc:
+            return self._render({"error": exc.args[0], "filename": pdf_file.filename})
+        return self._render({"result": result, "filename": pdf_file.filename})

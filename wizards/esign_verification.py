@@ -1,0 +1,149 @@
+import base64
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..services.pdf_inspect import MAGIC_WINDOW, PDF_MAGIC, sha256_hex
+from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
+
+VERDICTS = [("valid", "Valid"), ("warning", "Valid, not trusted"), ("invalid", "Invalid")]
+VERDICT_COLORS = {"valid": "success", "warning": "warning", "invalid": "danger"}
+
+
+class EsignVerification(models.TransientModel):
+    """Check the signatures of any PDF: who signed, when, and whether it is intact and trusted."""
+
+    _name = "esign.verification"
+    _description = "Signature verification"
+
+    pdf_file = fields.Binary(string="Signed PDF", required=True)
+    pdf_filename = fields.Char(string="File name")
+    state = fields.Selection([("upload", "Upload"), ("done", "Result")], default="upload", required=True)
+    file_sha256 = fields.Char(string="File SHA-256", readonly=True)
+    line_ids = fields.One2many("esign.verification.line", "verification_id", string="Signatures", readonly=True)
+    signature_count = fields.Integer(compute="_compute_summary")
+    verdict = fields.Selection(VERDICTS, compute="_compute_summary")
+    summary = fields.Char(compute="_compute_summary")
+    known_document_ids = fields.Many2many(
+        "esign.document",
+        string="Known as",
+        readonly=True,
+        help="Documents of this database whose original or signed version is exactly this file.",
+    )
+
+    @api.depends("line_ids.verdict")
+    def _compute_summary(self):
+        for verification in self:
+            verification.signature_count = len(verification.line_ids)
+            verification.verdict, verification.summary = self._summarize(verification.line_ids.mapped("verdict"))
+
+    @api.model
+    def _summarize(self, verdicts):
+        """The overall verdict of a file from its signatures' verdicts, and the sentence that says it."""
+        if not verdicts:
+            return "invalid", self.env._("This PDF carries no electronic signature.")
+        if "invalid" in verdicts:
+            return "invalid", self.env._(
+                "At least one signature is invalid: the document was altered after it was signed, "
+                "or the signature is damaged."
+            )
+        if "warning" in verdicts:
+            return "warning", self.env._(
+                "The signatures are intact, but at least one was not issued by a certificate this firm trusts."
+            )
+        return "valid", self.env._("Every signature is intact and valid, and the document was not changed since.")
+
+    @api.model
+    def _max_upload_size(self):
+        """The largest PDF any firm of this database accepts, in bytes."""
+        [[largest]] = self.env["res.company"].sudo()._read_group([], aggregates=["esign_max_pdf_size_mb:max"])
+        return (largest or 20) * 1024 * 1024
+
+    @api.model
+    def _check_public_upload(self, data, filename):
+        """What the public page shows of an uploaded PDF; UserError for a file it cannot check."""
+        if len(data or b"") > self._max_upload_size():
+            raise UserError(self.env._("%s is too large to be checked here.", filename or self.env._("The file")))
+        line_values = self._check_pdf_bytes(data, filename)
+        verdict, summary = self._summarize([values["verdict"] for values in line_values])
+        digest = sha256_hex(data)
+        Line = self.env["esign.verification.line"]
+        labels = {name: dict(Line._fields[name]._description_selection(self.env)) for name in ("kind", "coverage")}
+        verdict_labels = dict(Line._fields["verdict"]._description_selection(self.env))
+        for values in line_values:
+            values["kind_label"] = labels["kind"].get(values["kind"])
+            values["coverage_label"] = labels["coverage"].get(values["coverage"])
+            values["verdict_label"] = verdict_labels.get(values["verdict"])
+            values["verdict_color"] = VERDICT_COLORS[values["verdict"]]
+        return {
+            "verdict": verdict,
+            "verdict_color": VERDICT_COLORS[verdict],
+            "summary": summary,
+            "sha256": digest,
+            "signatures": line_values,
+            "issuers": self._known_documents(digest).collection_id.company_id.mapped("name"),
+        }
+
+    @api.model
+    def _trust_roots(self):
+        """The certificates the firms of this database sign and seal with."""
+        roots = []
+        for company in self.env["res.company"].sudo().search([("esign_enabled", "=", True)]):
+            roots.extend(company._esign_trust_roots())
+        return roots
+
+    @api.model
+    def _check_pdf_bytes(self, data, filename=None):
+        """Values of the lines describing each signature of ``data``; UserError if it is no PDF."""
+        name = filename or self.env._("The file")
+        if not data or PDF_MAGIC not in data[:MAGIC_WINDOW]:
+            raise UserError(self.env._("%s is not a PDF file.", name))
+        try:
+            checks = check_pdf_signatures(data, self._trust_roots())
+        except PdfUnreadable as exc:
+            raise UserError(self.env._("%s cannot be read as a PDF: it is damaged.", name)) from exc
+        return [self.env["esign.verification.line"]._values_from_check(check) for check in checks]
+
+    @api.model
+    def _known_documents(self, digest):
+        return (
+            self.env["esign.document"]
+            .sudo()
+            .search(["|", ("original_sha256", "=", digest), ("signed_sha256", "=", digest)])
+        )
+
+    def action_verify(self):
+        self.ensure_one()
+        data = base64.b64decode(self.pdf_file or b"")
+        line_values = self._check_pdf_bytes(data, self.pdf_filename)
+        digest = sha256_hex(data)
+        known = self._known_documents(digest).with_env(self.env)
+        self.write(
+            {
+                "state": "done",
+                "file_sha256": digest,
+                "line_ids": [fields.Command.clear()] + [fields.Command.create(values) for values in line_values],
+                "known_document_ids": [fields.Command.set(known._filtered_access("read").ids)],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Signature verification"),
+        }
+
+    def action_verify_another(self):
+        self.write({"state": "upload", "pdf_file": False, "pdf_filename": False, "line_ids": [fields.Command.clear()]})
+        return self.action_verify_reopen()
+
+    def action_verify_reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }

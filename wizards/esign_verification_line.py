@@ -1,0 +1,64 @@
+from odoo import api, fields, models
+
+from .esign_verification import VERDICTS
+
+COVERAGES = [
+    ("entire_file", "The whole file"),
+    ("entire_revision", "Its revision, later additions allowed"),
+    ("partial", "Part of the file"),
+]
+
+
+class EsignVerificationLine(models.TransientModel):
+    _name = "esign.verification.line"
+    _description = "Verified signature"
+    _order = "revision"
+
+    verification_id = fields.Many2one("esign.verification", required=True, ondelete="cascade")
+    revision = fields.Integer()
+    field_name = fields.Char(string="Signature field")
+    kind = fields.Selection(
+        [("approval", "Signature"), ("certification", "Certification"), ("timestamp", "Document timestamp")],
+    )
+    signer_name = fields.Char(string="Signed by")
+    signer_email = fields.Char(string="E-mail")
+    issuer_name = fields.Char(string="Issued by")
+    certificate_sha256 = fields.Char(string="Certificate SHA-256")
+    signing_time = fields.Datetime(string="Signing time (declared)")
+    timestamp_time = fields.Datetime(string="Timestamp")
+    timestamp_valid = fields.Boolean(string="Timestamp valid")
+    intact = fields.Boolean()
+    valid = fields.Boolean()
+    trusted = fields.Boolean()
+    coverage = fields.Selection(COVERAGES, string="Covers")
+    changes_allowed = fields.Boolean(string="No forbidden change since")
+    verdict = fields.Selection(VERDICTS)
+    problem = fields.Char()
+
+    @api.model
+    def _values_from_check(self, check):
+        if not (check.intact and check.valid and check.changes_allowed):
+            verdict = "invalid"
+        elif not check.trusted:
+            verdict = "warning"
+        else:
+            verdict = "valid"
+        return {
+            "revision": check.revision,
+            "field_name": check.field_name,
+            "kind": check.kind,
+            "signer_name": check.signer_name,
+            "signer_email": check.signer_email,
+            "issuer_name": check.issuer_name,
+            "certificate_sha256": check.certificate_sha256,
+            "signing_time": check.signing_time or False,
+            "timestamp_time": check.timestamp_time or False,
+            "timestamp_valid": check.timestamp_valid,
+            "intact": check.intact,
+            "valid": check.valid,
+            "trusted": check.trusted,
+            "coverage": check.coverage,
+            "changes_allowed": check.changes_allowed,
+            "verdict": verdict,
+            "problem": ", ".join(check.problems)[:250],
+        }
