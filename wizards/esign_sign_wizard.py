@@ -1,7 +1,7 @@
 import base64
 import binascii
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -17,11 +17,16 @@ class EsignSignWizard(models.TransientModel):
     code_sent = fields.Boolean(readonly=True)
     signature = fields.Binary(string="Your signature")
     accepted = fields.Boolean(string="I accept the terms of use and the personal data policy")
-    terms_text = fields.Text(related="signer_id.company_id.esign_terms_text")
-    privacy_text = fields.Text(related="signer_id.company_id.esign_privacy_text")
+    terms_text = fields.Text(compute="_compute_terms_texts")
+    privacy_text = fields.Text(compute="_compute_terms_texts")
     code = fields.Char(string="Code received by SMS", size=6)
     message = fields.Char(readonly=True)
     error = fields.Char(readonly=True)
+
+    @api.depends("signer_id")
+    def _compute_terms_texts(self):
+        for wizard in self:
+            wizard.terms_text, wizard.privacy_text = wizard.signer_id.company_id._esign_terms_texts()
 
     def _signer_sudo(self):
         """The wizard's signer, once checked to be the current user's own line."""
