@@ -26,8 +26,9 @@ class EsignSigningController(http.Controller):
         signer_sudo = request.env["esign.signer"].sudo().browse(signer_id).exists()
         if not signer_sudo or not signer_sudo._check_access_token(token):
             return None
-        request.update_context(lang=signer_sudo.lang or signer_sudo.collection_id.company_id.partner_id.lang)
-        return signer_sudo
+        lang = signer_sudo.lang or signer_sudo.collection_id.company_id.partner_id.lang or "en_US"
+        request.update_context(lang=lang)
+        return signer_sudo.with_context(lang=lang)
 
     def _evidence(self):
         return request.env["esign.event"]._request_context()
@@ -44,9 +45,12 @@ class EsignSigningController(http.Controller):
             status=404 if status == "invalid" else 200,
         )
 
-    def _labels(self):
+    def _labels(self, company):
         env = request.env
+        terms, privacy = company._esign_terms_texts()
         return {
+            "terms": terms,
+            "privacy": privacy,
             "read": env._("I have read the documents and want to sign"),
             "code_sent": env._("A code was sent by SMS to %s. Enter it below."),
             "draw": env._("Draw your signature"),
@@ -83,7 +87,7 @@ class EsignSigningController(http.Controller):
                     + quote(f"{base}/document/{document.id}", safe="")
                     for document in collection.document_ids
                 },
-                "labels": self._labels(),
+                "labels": self._labels(collection.company_id),
             },
         )
 

@@ -5,9 +5,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from ..services.otp import check_code, generate_code, hash_code, mask_mobile
+from ..services.otp import code_digest, code_matches, mask_mobile, new_code
 from ..services.sms_gateways import HttpGateway, OvhGateway, SmsGatewayError, TwilioGateway
 
+CODE_LENGTH = 6
 OTP_STATES = [
     ("active", "Active"),
     ("used", "Used"),
@@ -45,7 +46,8 @@ class EsignOtp(models.Model):
 
     def _matches(self, code):
         self.ensure_one()
-        return check_code(self._secret(), self.salt, code, self.code_hash)
+        code = "".join(char for char in (code or "") if char.isdigit())
+        return len(code) == CODE_LENGTH and code_matches(code, self.code_hash, self._secret(), self.salt)
 
     # ------------------------------------------------------------------
     # Limits
@@ -155,7 +157,7 @@ class EsignOtp(models.Model):
             collection._log_event("otp_refused", signer_id=signer.id, description=problem[:500], **evidence)
             return {"error": problem}
         masked = mask_mobile(signer.mobile)
-        code = generate_code()
+        code = new_code()
         now = fields.Datetime.now()
         try:
             self._send_sms(signer.company_id, signer.mobile, self._sms_text(signer, code))
@@ -180,7 +182,7 @@ class EsignOtp(models.Model):
             {
                 "signer_id": signer.id,
                 "salt": salt,
-                "code_hash": hash_code(self._secret(), salt, code),
+                "code_hash": code_digest(code, self._secret(), salt),
                 "sent_at": now,
                 "expires_at": now + timedelta(minutes=signer.company_id.esign_otp_validity_minutes),
                 "ip_address": ip_address,

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.otp import check_code, generate_code, hash_code
+from ..services.otp import code_digest, code_matches, new_code
 from ..services.sms_gateways import SmsGatewayError
 
 BATCH_STATES = [
@@ -153,7 +153,7 @@ class EsignParapheurBatch(models.Model):
         signer = self.line_ids.signer_id[:1]
         if not signer.mobile:
             raise UserError(self.env._("Your mobile number is missing: the code cannot be sent."))
-        code = generate_code()
+        code = new_code()
         secret = self.env["esign.otp"]._secret()
         body = self.env._(
             "%(code)s is your code to sign %(count)s documents in the parapheur (%(name)s). Valid 30 minutes.",
@@ -169,7 +169,7 @@ class EsignParapheurBatch(models.Model):
             ) from error
         self.sudo().write(
             {
-                "code_digest": hash_code(secret, self._code_salt(), code),
+                "code_digest": code_digest(code, secret, self._code_salt()),
                 "code_sent_date": now,
                 "code_expiry": now + CODE_VALIDITY,
                 "code_failures": 0,
@@ -189,7 +189,7 @@ class EsignParapheurBatch(models.Model):
             return self.env._("Ask for a new code.")
         if fields.Datetime.now() > batch.code_expiry:
             return self.env._("This code has expired: ask for a new one.")
-        if check_code(self.env["esign.otp"]._secret(), self._code_salt(), code, batch.code_digest):
+        if code_matches(code, batch.code_digest, self.env["esign.otp"]._secret(), self._code_salt()):
             batch.code_digest = False
             return None
         batch.code_failures += 1

@@ -70,15 +70,27 @@ class ResCompany(models.Model):
     esign_terms_text = fields.Text(
         string="Terms of use (text)",
         translate=True,
-        default="I accept the terms of use of the electronic signature service.",
+        help="Left empty, the signer reads: I accept the terms of use of the electronic signature service.",
     )
     esign_privacy_url = fields.Char(string="Personal data policy (link)")
     esign_privacy_text = fields.Text(
         string="Personal data policy (text)",
         translate=True,
-        default="I have read the personal data policy: my name, e-mail, mobile number and IP address are kept "
-        "as proof of my signature.",
+        help="Left empty, the signer reads a short statement of the personal data kept as proof.",
     )
+
+    def _esign_terms_texts(self):
+        """The two statements a signer ticks, in the current language, with the company's wording if set."""
+        self.ensure_one()
+        return (
+            self.esign_terms_text or self.env._("I accept the terms of use of the electronic signature service."),
+            self.esign_privacy_text
+            or self.env._(
+                "I have read the personal data policy: my name, e-mail, mobile number and IP address are kept "
+                "as proof of my signature."
+            ),
+        )
+
     esign_sms_gateway = fields.Selection(
         [("odoo", "Odoo SMS"), ("ovh", "OVHcloud SMS"), ("twilio", "Twilio"), ("http", "Generic HTTP API")],
         string="SMS gateway",

@@ -1,43 +1,44 @@
-"""One-time codes: generation, keyed hashing, constant-time check and masked display."""
+"""One-time codes: drawn at random, kept only as a keyed digest, compared in constant time."""
 
 import hashlib
 import hmac
 import secrets
 
-CODE_LENGTH = 6
+import phonenumbers
+
+CODE_DIGITS = 6
 
 
-def generate_code():
-    """A uniformly random code of six digits."""
-    return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
+def new_code():
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
-def hash_code(secret, salt, code):
-    """HMAC-SHA256 of the code, keyed by the database secret and salted per code."""
-    return hmac.new(secret.encode(), f"{salt}:{code}".encode(), hashlib.sha256).hexdigest()
+def code_digest(code, key, salt):
+    """HMAC-SHA256 of the code, keyed by the database secret and salted by what it protects."""
+    message = f"{salt}:{(code or '').strip()}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def check_code(secret, salt, code, digest):
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
-    if len(code) != CODE_LENGTH or not digest:
-        return False
-    return hmac.compare_digest(hash_code(secret, salt, code), digest)
+def code_matches(code, digest, key, salt):
+    return bool(digest) and hmac.compare_digest(code_digest(code, key, salt), digest)
 
 
-def mask_mobile(e164):
-    """'+33612345655' -> '+33 6•• •• •• 55': enough for the signer to recognise their phone."""
-    if not e164:
+def mask_mobile(number):
+    """ "+33 6•• •• •• 78" from "+33612345678": enough for the signer to recognise it, no more."""
+    if not number:
         return ""
     try:
-        import phonenumbers
-
-        number = phonenumbers.parse(e164)
-        country = f"+{number.country_code}"
-        national = str(number.national_number)
-    except Exception:  # noqa: BLE001 - any unparsable number is masked the plain way
-        country, national = "", e164.lstrip("+")
-    if len(national) <= 3:
-        return f"{country} {'•' * len(national)}".strip()
-    hidden = national[0] + "•" * (len(national) - 3) + national[-2:]
-    groups = [hidden[0:3]] + [hidden[i : i + 2] for i in range(3, len(hidden), 2)]
-    return f"{country} {' '.join(groups)}".strip()
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return "•" * max(len(number) - 2, 0) + number[-2:]
+    international = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    prefix, _space, rest = international.partition(" ")
+    digit_count = sum(char.isdigit() for char in rest)
+    masked, seen = [], 0
+    for char in rest:
+        if char.isdigit():
+            seen += 1
+            masked.append(char if seen == 1 or seen > digit_count - 2 else "•")
+        elif seen > 1 or not masked:
+            masked.append(char)
+    return f"{prefix} {''.join(masked)}"

@@ -82,5 +82,5 @@ class TestEvidenceReport(EsignCase):
         collection = self.make_collection(signers=[(self.client_fr, 1), (self.client_be, 1), (self.client_ch, 2)])
         self.assertEqual(
             collection.signer_ids.sorted("id").mapped("mobile_masked"),
-            ["+33 6•• •• •• 78", "+32 4•• •• •• 56", "+41 7•• •• •• 67"],
+            ["+33 6•• •• •• 78", "+32 4•• •• •• 56", "+41 7• ••• •• 67"],
         )

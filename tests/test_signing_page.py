@@ -1,3 +1,5 @@
+import html
+import json
 import re
 from datetime import timedelta
 
@@ -67,6 +69,25 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         viewed = collection.event_ids.filtered(lambda e: e.event_type == "viewed")
         self.assertEqual(viewed.signer_id, client)
         self.assertEqual(viewed.ip_address, "127.0.0.1")
+
+    def test_page_in_the_signer_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        self.client_fr.lang = "fr_FR"
+        _collection, client, _firm = self.launch()
+        response = self.url_open(self.link(client))
+        self.assertIn('lang="fr-FR"', response.text)
+        self.assertIn("Lisez les documents ci-dessous", response.text)
+        props = json.loads(
+            html.unescape(re.search(r'name="engagement_letter_esign.signing_form" props="([^"]*)"', response.text)[1])
+        )
+        self.assertEqual(props["labels"]["read"], "J'ai lu les documents et je souhaite signer")
+        self.assertIn("J'accepte les conditions d'utilisation", props["labels"]["terms"])
+        self.authenticate(None, None)
+        result = self.rpc(f"{self.link(client)}/sign", code="123456", signature="", accepted=True)
+        self.assertEqual(result["error"], "Veuillez dessiner votre signature.")
+        client._portal_request_code()
+        self.assertIn("est votre code de signature", self.sms_server.last_message())
 
     def test_pdf_served_to_the_viewer_only_with_the_token(self):
         collection, client, _firm = self.launch()

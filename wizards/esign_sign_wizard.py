@@ -4,8 +4,6 @@ import binascii
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.otp import mask_mobile
-
 
 class EsignSignWizard(models.TransientModel):
     """The firm's signatory signs from the back office: SMS code, drawn signature, terms."""
@@ -15,20 +13,20 @@ class EsignSignWizard(models.TransientModel):
 
     signer_id = fields.Many2one("esign.signer", required=True, ondelete="cascade", readonly=True)
     collection_id = fields.Many2one(related="signer_id.collection_id")
-    masked_mobile = fields.Char(compute="_compute_masked_mobile")
+    masked_mobile = fields.Char(related="signer_id.mobile_masked")
     code_sent = fields.Boolean(readonly=True)
     signature = fields.Binary(string="Your signature")
     accepted = fields.Boolean(string="I accept the terms of use and the personal data policy")
-    terms_text = fields.Text(related="signer_id.company_id.esign_terms_text")
-    privacy_text = fields.Text(related="signer_id.company_id.esign_privacy_text")
+    terms_text = fields.Text(compute="_compute_terms_texts")
+    privacy_text = fields.Text(compute="_compute_terms_texts")
     code = fields.Char(string="Code received by SMS", size=6)
     message = fields.Char(readonly=True)
     error = fields.Char(readonly=True)
 
-    @api.depends("signer_id.mobile")
-    def _compute_masked_mobile(self):
+    @api.depends("signer_id")
+    def _compute_terms_texts(self):
         for wizard in self:
-            wizard.masked_mobile = mask_mobile(wizard.signer_id.mobile)
+            wizard.terms_text, wizard.privacy_text = wizard.signer_id.company_id._esign_terms_texts()
 
     def _signer_sudo(self):
         """The wizard's signer, once checked to be the current user's own line."""
