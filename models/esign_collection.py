@@ -94,6 +94,7 @@ class EsignCollection(models.Model):
         copy=False,
         help="Generated when the collection is done; kept after its documents are purged.",
     )
+    evidence_report_due = fields.Boolean(readonly=True, copy=False)
     res_model = fields.Char(string="Related document model", index=True, copy=False)
     res_id = fields.Many2oneReference(string="Related document ID", model_field="res_model", copy=False)
 
@@ -128,6 +129,13 @@ class EsignCollection(models.Model):
             self._table,
             ["purge_date"],
             where="state IN ('done', 'refused', 'expired', 'cancelled')",
+        )
+        create_index(
+            self.env.cr,
+            "esign_collection_evidence_report_due_idx",
+            self._table,
+            ["id"],
+            where="evidence_report_due",
         )
 
     @api.depends("document_ids", "signer_ids.state", "signer_ids.name")
@@ -384,9 +392,14 @@ class EsignCollection(models.Model):
             collection.with_context(**context).message_post_with_source(template, subtype_xmlid=subtype_xmlid)
 
     def _on_done(self):
-        """What follows a completed collection: the firm's seal, then the evidence report of the final PDFs."""
+        """What follows a completed collection: the firm's seal now, the evidence report just after.
+
+        The report (wkhtmltopdf) is made by a scheduled action woken at once, so that the last
+        signer's request only carries their own signature and the seal.
+        """
         self._esign_seal_documents()
-        self._attach_evidence_report()
+        self.write({"evidence_report_due": True})
+        self.env.ref("engagement_letter_esign.ir_cron_esign_evidence_report").sudo()._trigger()
 
     # ------------------------------------------------------------------
     # PAdES: field layout and seal
@@ -500,13 +513,14 @@ class EsignCollection(models.Model):
                     }
                 )
             )
-            collection.evidence_report_id = attachment
+            collection.write({"evidence_report_id": attachment.id, "evidence_report_due": False})
             previous.unlink()
             collection._log_event(
                 "evidence_report",
                 document_sha256=sha256_hex(pdf),
                 description=attachment.name,
             )
+        self.filtered(lambda c: c.state == "done")._notify_origin("evidence_report")
         return True
 
     def action_generate_evidence_report(self):
@@ -540,7 +554,8 @@ class EsignCollection(models.Model):
     def _notify_origin(self, event, signer=None):
         """Tell the records the collections were made for (an engagement letter...) what happened.
 
-        The origin model opts in by defining ``_on_esign_collection_event(collections, event, signer)``.
+        The origin model opts in by defining ``_on_esign_collection_event(collections, event, signer)``;
+        "evidence_report" follows "done" once the evidence report is attached.
         """
         with_origin = self.filtered(lambda c: c.res_model and c.res_id)
         for res_model, collections in with_origin.grouped("res_model").items():
@@ -734,6 +749,13 @@ class EsignCollection(models.Model):
                 )
                 for collection in self
             }
+        )
+
+    @api.model
+    def _cron_evidence_reports(self, batch_size=20):
+        """Make the evidence reports of the collections completed since the last run."""
+        return self._run_due_batches(
+            "evidence_report_due", [], lambda batch: batch._attach_evidence_report(), batch_size
         )
 
     @api.model

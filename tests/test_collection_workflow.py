@@ -41,7 +41,10 @@ class TestCollectionWorkflow(EsignCase):
         self.assertEqual(collection.purge_date, collection.end_date + timedelta(days=30))
         kinds = collection.event_ids.mapped("event_type")
         self.assertEqual(kinds.count("signed"), 3)
-        self.assertEqual(kinds[-3:], ["completed", "sealed", "evidence_report"])
+        self.assertEqual(kinds[-2:], ["completed", "sealed"])
+        self.assertTrue(collection.evidence_report_due)
+        collection._cron_evidence_reports()
+        self.assertEqual(collection.event_ids.mapped("event_type")[-1], "evidence_report")
 
     def test_launch_sets_deadline_fifteen_days_later(self):
         collection = self.make_collection()

@@ -23,13 +23,18 @@ class TestEvidenceReport(EsignCase):
         with freeze_time("2026-03-02 10:00:00"):
             client._sign_documents(evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"})
             firm._sign_documents(evidence={"ip_address": "198.51.100.9", "user_agent": "Chrome/150 test"})
+        self.assertTrue(collection.evidence_report_due, "queued, not made in the last signer's request")
+        self.assertFalse(collection.evidence_report_id)
+        self.assertEqual(self.env["esign.collection"]._cron_evidence_reports(), 1)
+        self.assertFalse(collection.evidence_report_due)
+        self.assertEqual(self.env["esign.collection"]._cron_evidence_reports(), 0, "made once")
         return collection
 
     def test_report_made_at_completion_with_every_proof(self):
         collection = self._done_collection()
         self.assertEqual(collection.state, "done")
         report = collection.evidence_report_id
-        self.assertTrue(report, "the evidence report is attached when the last signer has signed")
+        self.assertTrue(report, "the evidence report is attached once the collection is done")
         self.assertEqual(report.res_model, "esign.collection")
         self.assertEqual(report.res_id, collection.id)
         data = base64.b64decode(report.datas)
