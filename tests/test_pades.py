@@ -283,6 +283,17 @@ class TestPadesSignatures(PadesCase):
         with self.assertRaises(UserError):
             collection.signer_ids._sign_documents()
 
+    def test_firm_signatory_signs_with_own_rights(self):
+        collection = self._collection([self.clients[0], self.signatory.partner_id])
+        collection.action_launch()
+        client, firm = collection.signer_ids.sorted("signing_order")
+        client._sign_documents()
+        firm.with_user(self.signatory)._sign_documents(signature_image=drawn_signature())
+        self.assertEqual(collection.state, "done")
+        self.assertTrue(collection.document_ids.sealed_date)
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.signatory).read(["esign_ca_key_secret"])
+
     def test_drawn_signature_must_be_an_image(self):
         collection = self._collection(self.clients[:1])
         collection.action_launch()
@@ -374,6 +385,20 @@ class TestPadesSettings(PadesCase):
         self.assertTrue(settings.esign_ca_fingerprint, "the fingerprint to compare in Acrobat")
         settings.action_esign_clear_tsa_password()
         self.assertFalse(self.company.sudo().esign_tsa_password_secret)
+
+    def test_timestamp_authority_with_credentials(self):
+        guarded = LocalTimestampAuthority(credentials=("cabinet", "s3cret-tsa")).start()
+        self.addCleanup(guarded.stop)
+        self.company.write({"esign_tsa_url": guarded.url, "esign_tsa_username": "cabinet"})
+        self.company._esign_set_tsa_password("wrong")
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        with self.assertRaisesRegex(UserError, "try again"):
+            collection.signer_ids._sign_documents()
+        self.company._esign_set_tsa_password("s3cret-tsa")
+        collection.signer_ids._sign_documents()
+        self.assertEqual(collection.state, "done")
+        self.assertGreaterEqual(guarded.requests, 3, "signature, seal and document timestamps")
 
     def test_stamp_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")
