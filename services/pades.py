@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from asn1crypto import keys as asn1_keys
+from cryptography import x509
 from PIL import Image
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.font.basic import SimpleFontEngineFactory
@@ -210,6 +211,17 @@ def _stamp_style(image_png):
     )
 
 
+def _required_key_usage(certificate):
+    """The key usage the validation of our own signature demands: what the certificate declares.
+
+    A seal certificate from a provider may carry non-repudiation only; the addon's carry both.
+    """
+    usages = [ext.value for ext in certificate.extensions if isinstance(ext.value, x509.KeyUsage)]
+    if usages and not usages[0].digital_signature and usages[0].content_commitment:
+        return {"non_repudiation"}
+    return {"digital_signature"}
+
+
 def _run(pdf_signer, writer, timestamper, **kwargs):
     try:
         return pdf_signer.sign_pdf(writer, **kwargs).getvalue()
@@ -276,7 +288,7 @@ def sign_pdf(
         validation_context=validation_context,
         use_pades_lta=bool(archive and timestamper and validation_context is not None),
         timestamp_field_name=TIMESTAMP_FIELD,
-        signer_key_usage={"digital_signature"},
+        signer_key_usage=_required_key_usage(credential.certificate),
         docmdp_permissions=fields.MDPPerm.NO_CHANGES if field_name == SEAL_FIELD else fields.MDPPerm.FILL_FORMS,
         # The validation data of the document timestamp goes before it, so it covers the whole file.
         dss_settings=DSSContentSettings(

@@ -455,6 +455,30 @@ class TestSealCertificate(PadesCase):
                 self.assertFalse(self.company.esign_seal_subject)
                 self.assertFalse(self.company.sudo().esign_seal_pkcs12)
 
+    def test_seal_with_non_repudiation_only(self):
+        provider = pki.new_authority("Prestataire qualifié")
+        key = pki.ec.generate_private_key(pki.ec.SECP256R1())
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(pki._name("Cabinet Dupont", organization="Cabinet Dupont"))
+            .issuer_name(provider.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(pki.utcnow() - timedelta(days=1))
+            .not_valid_after(pki.utcnow() + timedelta(days=365))
+            .add_extension(pki._key_usage(content_commitment=True), critical=True)
+            .sign(provider.key, pki.hashes.SHA256())
+        )
+        seal = pki.Credential(key=key, certificate=certificate, chain=(provider.certificate,))
+        self._upload(pki.pkcs12_bytes(seal, "secret"), "secret")
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        self._sign_all(collection)
+        self.assertEqual(collection.state, "done")
+        data = base64.b64decode(collection.document_ids.signed_pdf)
+        signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+        self.assertEqual(signatures[2].signer_cert.dump(), pki.certificate_der(certificate))
+
     def test_uploaded_seal_is_used_and_trusted(self):
         provider, seal, p12 = self._provider_p12(lifetime=timedelta(days=365))
         self._upload(p12, "secret")
