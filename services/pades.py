@@ -37,6 +37,7 @@ STAMP_HEIGHT = 76
 STAMP_GAP = 8
 PAGE_MARGIN = 30
 TEXT_AREA_HEIGHT = 36
+MAX_IMAGE_SIZE = (600, 240)
 
 
 class SigningRefused(ValueError):
@@ -191,7 +192,10 @@ def _prepare_fields(writer, places):
 def _stamp_style(image_png):
     background = None
     if image_png:
-        background = PdfImage(Image.open(io.BytesIO(image_png)))
+        picture = Image.open(io.BytesIO(image_png))
+        # A stamp is a few centimetres wide: a larger drawing only makes the PDF heavier.
+        picture.thumbnail(MAX_IMAGE_SIZE)
+        background = PdfImage(picture)
     return TextStampStyle(
         stamp_text="%(text)s",
         border_width=1,

@@ -297,6 +297,15 @@ class TestPadesSignatures(PadesCase):
     def test_drawn_signature_must_be_an_image(self):
         collection = self._collection(self.clients[:1])
         collection.action_launch()
+        png = base64.b64decode(drawn_signature())
+        signer = collection.signer_ids
+        for accepted in (
+            png,
+            drawn_signature(),
+            drawn_signature().encode(),
+            "data:image/png;base64," + drawn_signature(),
+        ):
+            self.assertEqual(signer._esign_signature_png(accepted), png)
         with self.assertRaisesRegex(UserError, "not a readable image"):
             collection.signer_ids._sign_documents(signature_image="bm90IGFuIGltYWdl")
         self.assertEqual(collection.signer_ids.state, "to_sign")
