@@ -24,6 +24,7 @@ SIGNER_STATES = [
 SIGNER_ROLES = [("client", "Client"), ("firm", "Firm"), ("other", "Other")]
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 REFUSAL_REASON_MAX_LENGTH = 1000
+IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
 
 
@@ -470,6 +471,8 @@ class EsignSigner(models.Model):
         if not signature_image:
             return None
         data = signature_image
+        if isinstance(data, bytes) and not data.startswith(IMAGE_MAGICS):
+            data = data.decode("ascii", "replace")
         if isinstance(data, str):
             data = data.split(",", 1)[1] if data.startswith("data:") else data
             try:

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from asn1crypto import keys as asn1_keys
+from cryptography import x509
 from PIL import Image
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.font.basic import SimpleFontEngineFactory
@@ -36,6 +37,7 @@ STAMP_HEIGHT = 76
 STAMP_GAP = 8
 PAGE_MARGIN = 30
 TEXT_AREA_HEIGHT = 36
+MAX_IMAGE_SIZE = (600, 240)
 
 
 class SigningRefused(ValueError):
@@ -190,7 +192,10 @@ def _prepare_fields(writer, places):
 def _stamp_style(image_png):
     background = None
     if image_png:
-        background = PdfImage(Image.open(io.BytesIO(image_png)))
+        picture = Image.open(io.BytesIO(image_png))
+        # A stamp is a few centimetres wide: a larger drawing only makes the PDF heavier.
+        picture.thumbnail(MAX_IMAGE_SIZE)
+        background = PdfImage(picture)
     return TextStampStyle(
         stamp_text="%(text)s",
         border_width=1,
@@ -208,6 +213,17 @@ def _stamp_style(image_png):
             margins=layout.Margins(left=4, right=4, top=3, bottom=TEXT_AREA_HEIGHT),
         ),
     )
+
+
+def _required_key_usage(certificate):
+    """The key usage the validation of our own signature demands: what the certificate declares.
+
+    A seal certificate from a provider may carry non-repudiation only; the addon's carry both.
+    """
+    usages = [ext.value for ext in certificate.extensions if isinstance(ext.value, x509.KeyUsage)]
+    if usages and not usages[0].digital_signature and usages[0].content_commitment:
+        return {"non_repudiation"}
+    return {"digital_signature"}
 
 
 def _run(pdf_signer, writer, timestamper, **kwargs):
@@ -276,7 +292,7 @@ def sign_pdf(
         validation_context=validation_context,
         use_pades_lta=bool(archive and timestamper and validation_context is not None),
         timestamp_field_name=TIMESTAMP_FIELD,
-        signer_key_usage={"digital_signature"},
+        signer_key_usage=_required_key_usage(credential.certificate),
         docmdp_permissions=fields.MDPPerm.NO_CHANGES if field_name == SEAL_FIELD else fields.MDPPerm.FILL_FORMS,
         # The validation data of the document timestamp goes before it, so it covers the whole file.
         dss_settings=DSSContentSettings(

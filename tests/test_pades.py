@@ -283,9 +283,29 @@ class TestPadesSignatures(PadesCase):
         with self.assertRaises(UserError):
             collection.signer_ids._sign_documents()
 
+    def test_firm_signatory_signs_with_own_rights(self):
+        collection = self._collection([self.clients[0], self.signatory.partner_id])
+        collection.action_launch()
+        client, firm = collection.signer_ids.sorted("signing_order")
+        client._sign_documents()
+        firm.with_user(self.signatory)._sign_documents(signature_image=drawn_signature())
+        self.assertEqual(collection.state, "done")
+        self.assertTrue(collection.document_ids.sealed_date)
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.signatory).read(["esign_ca_key_secret"])
+
     def test_drawn_signature_must_be_an_image(self):
         collection = self._collection(self.clients[:1])
         collection.action_launch()
+        png = base64.b64decode(drawn_signature())
+        signer = collection.signer_ids
+        for accepted in (
+            png,
+            drawn_signature(),
+            drawn_signature().encode(),
+            "data:image/png;base64," + drawn_signature(),
+        ):
+            self.assertEqual(signer._esign_signature_png(accepted), png)
         with self.assertRaisesRegex(UserError, "not a readable image"):
             collection.signer_ids._sign_documents(signature_image="bm90IGFuIGltYWdl")
         self.assertEqual(collection.signer_ids.state, "to_sign")
@@ -375,6 +395,20 @@ class TestPadesSettings(PadesCase):
         settings.action_esign_clear_tsa_password()
         self.assertFalse(self.company.sudo().esign_tsa_password_secret)
 
+    def test_timestamp_authority_with_credentials(self):
+        guarded = LocalTimestampAuthority(credentials=("cabinet", "s3cret-tsa")).start()
+        self.addCleanup(guarded.stop)
+        self.company.write({"esign_tsa_url": guarded.url, "esign_tsa_username": "cabinet"})
+        self.company._esign_set_tsa_password("wrong")
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        with self.assertRaisesRegex(UserError, "try again"):
+            collection.signer_ids._sign_documents()
+        self.company._esign_set_tsa_password("s3cret-tsa")
+        collection.signer_ids._sign_documents()
+        self.assertEqual(collection.state, "done")
+        self.assertGreaterEqual(guarded.requests, 3, "signature, seal and document timestamps")
+
     def test_stamp_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
@@ -429,6 +463,30 @@ class TestSealCertificate(PadesCase):
                     self._upload(data, password)
                 self.assertFalse(self.company.esign_seal_subject)
                 self.assertFalse(self.company.sudo().esign_seal_pkcs12)
+
+    def test_seal_with_non_repudiation_only(self):
+        provider = pki.new_authority("Prestataire qualifié")
+        key = pki.ec.generate_private_key(pki.ec.SECP256R1())
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(pki._name("Cabinet Dupont", organization="Cabinet Dupont"))
+            .issuer_name(provider.certificate.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(pki.utcnow() - timedelta(days=1))
+            .not_valid_after(pki.utcnow() + timedelta(days=365))
+            .add_extension(pki._key_usage(content_commitment=True), critical=True)
+            .sign(provider.key, pki.hashes.SHA256())
+        )
+        seal = pki.Credential(key=key, certificate=certificate, chain=(provider.certificate,))
+        self._upload(pki.pkcs12_bytes(seal, "secret"), "secret")
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        self._sign_all(collection)
+        self.assertEqual(collection.state, "done")
+        data = base64.b64decode(collection.document_ids.signed_pdf)
+        signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+        self.assertEqual(signatures[2].signer_cert.dump(), pki.certificate_der(certificate))
 
     def test_uploaded_seal_is_used_and_trusted(self):
         provider, seal, p12 = self._provider_p12(lifetime=timedelta(days=365))

@@ -1,5 +1,6 @@
 """A real RFC 3161 timestamp authority on 127.0.0.1, for tests: pyHanko's DummyTimeStamper over HTTP."""
 
+import base64
 import datetime
 import http.server
 import threading
@@ -42,7 +43,8 @@ def _certificate(subject, issuer, public_key, signing_key, ca, now):
 class LocalTimestampAuthority:
     """Start with ``start()``, point the company at ``url``, stop with ``stop()``; ``root`` is its CA."""
 
-    def __init__(self):
+    def __init__(self, credentials=None):
+        self.credentials = credentials
         now = datetime.datetime.now(datetime.UTC)
         root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -62,6 +64,13 @@ class LocalTimestampAuthority:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
+                if authority.credentials:
+                    expected = "Basic " + base64.b64encode(":".join(authority.credentials).encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        self.send_response(401)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
                 request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
                 body = authority.stamper.request_tsa_response(request).dump()
                 authority.requests += 1
