@@ -119,6 +119,15 @@ def _check_signature(embedded, trust_roots, revision):
         )
         if at_timestamp.trusted:
             status = at_timestamp
+    elif not status.trusted and status.timestamp_validity is None and status.intact and status.valid:
+        # Without a timestamp only the signer's declared time is left: judge the certificate then,
+        # and say that this time is not proven.
+        at_declared_time = validate_pdf_signature(
+            embedded, signer_validation_context=_context(trust_roots, moment=status.signer_reported_dt)
+        )
+        if at_declared_time.trusted:
+            status = at_declared_time
+            check.problems.append("time_not_timestamped")
     _fill_certificate(check, status.signing_cert)
     check.signing_time = utc_naive(status.signer_reported_dt)
     check.intact, check.valid, check.trusted = status.intact, status.valid, status.trusted
