@@ -1,1 +1,1 @@
-from . import portal, signing, verify
+from . import certificate_authority, portal, signing, verify

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
+from ..services import pades
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
 
@@ -383,8 +384,88 @@ class EsignCollection(models.Model):
             collection.with_context(**context).message_post_with_source(template, subtype_xmlid=subtype_xmlid)
 
     def _on_done(self):
-        """What follows a completed collection: the evidence report, made once the PDFs are final."""
+        """What follows a completed collection: the firm's seal, then the evidence report of the final PDFs."""
+        self._esign_seal_documents()
         self._attach_evidence_report()
+
+    # ------------------------------------------------------------------
+    # PAdES: field layout and seal
+    # ------------------------------------------------------------------
+
+    def _esign_field_places(self):
+        """Every signature field of the collection's documents, in stamp order: signers, then the seal."""
+        self.ensure_one()
+        places = [
+            pades.FieldPlace(signer._esign_field_name(), signer.name)
+            for signer in self.signer_ids.sorted(lambda s: (s.signing_order, s.id))
+        ]
+        places.append(pades.FieldPlace(pades.SEAL_FIELD, self.env._("Seal of %s", self.company_id.name)))
+        return places
+
+    def _esign_seal_stamp_text(self):
+        self.ensure_one()
+        moment = fields.Datetime.context_timestamp(
+            self.with_context(tz=self.user_id.tz or "Europe/Paris"), fields.Datetime.now()
+        )
+        return self.env._(
+            "Sealed by\n%(company)s\non %(date)s at %(time)s",
+            company=self.company_id.name,
+            date=moment.strftime("%d/%m/%Y"),
+            time=moment.strftime("%H:%M:%S %Z"),
+        )
+
+    def _esign_seal_documents(self):
+        """Seal every document with the firm's certificate, a locking signature; then, with a timestamp
+        authority, embed the validation data and add a document timestamp (PAdES B-LTA).
+
+        All documents are sealed before anything is written, so a failure changes nothing.
+        """
+        for collection in self:
+            documents = collection.document_ids.filtered(lambda d: not d.sealed_date and not d.purged)
+            if not documents:
+                continue
+            documents._esign_lock()
+            company = collection.company_id
+            credential = company._esign_seal_credential()
+            timestamper = company._esign_timestamper(fresh=True)
+            context = None
+            if timestamper:
+                try:
+                    context = company._esign_validation_context(timestamper)
+                except pades.TimestampUnavailable as exc:
+                    raise UserError(documents[0]._esign_timestamp_failure_message()) from exc
+            places = collection._esign_field_places()
+            text = collection._esign_seal_stamp_text()
+            sealed = [
+                (
+                    document,
+                    document._esign_sign(
+                        credential,
+                        pades.SEAL_FIELD,
+                        places,
+                        text,
+                        timestamper=timestamper,
+                        signer_name=company.name,
+                        validation_context=context,
+                        archive=bool(timestamper),
+                    ),
+                )
+                for document in documents
+            ]
+            now = fields.Datetime.now()
+            for document, data in sealed:
+                document._esign_store_revision(data)
+                document.sealed_date = now
+                collection._log_event(
+                    "sealed",
+                    document_id=document.id,
+                    document_sha256=document.signed_sha256,
+                    description=(
+                        self.env._("Sealed by %s, validation data and document timestamp added", company.name)
+                        if timestamper
+                        else self.env._("Sealed by %s", company.name)
+                    )[:250],
+                )
 
     # ------------------------------------------------------------------
     # Evidence report

@@ -4,7 +4,8 @@ import binascii
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.pdf_inspect import PdfRejected, inspect_pdf
+from ..services import pades
+from ..services.pdf_inspect import PdfRejected, inspect_pdf, sha256_hex
 
 PDF_FIELDS = ("original_pdf", "signed_pdf")
 
@@ -28,6 +29,9 @@ class EsignDocument(models.Model):
     page_count = fields.Integer(string="Pages", readonly=True)
     file_size = fields.Integer(string="Size (bytes)", readonly=True)
     purged = fields.Boolean(readonly=True, copy=False)
+    sealed_date = fields.Datetime(
+        string="Sealed on", readonly=True, copy=False, help="After the firm's seal, nothing more can be signed."
+    )
 
     _sql_constraints = [
         ("file_size_positive", "CHECK(file_size >= 0)", "A file size cannot be negative."),
@@ -121,6 +125,55 @@ class EsignDocument(models.Model):
         """The bytes a signer signs now: the latest signed revision, else the original."""
         self.ensure_one()
         return base64.b64decode(self.signed_pdf or self.original_pdf or b"")
+
+    # ------------------------------------------------------------------
+    # PAdES revisions
+    # ------------------------------------------------------------------
+
+    def _esign_lock(self):
+        """Serialize the signatures of one document: a concurrent signer retries on the new revision."""
+        if self:
+            self.env.cr.execute("SELECT id FROM esign_document WHERE id = ANY(%s) FOR NO KEY UPDATE", [self.ids])
+            self.invalidate_recordset(["signed_pdf", "signed_sha256", "sealed_date"])
+
+    def _esign_check_not_sealed(self):
+        sealed = self.filtered("sealed_date")
+        if sealed:
+            raise UserError(self.env._("“%s” is sealed by the firm: it cannot be signed any more.", sealed[0].name))
+
+    def _esign_sign(self, credential, field_name, places, stamp_text, **options):
+        """The bytes of the next revision of this document, signed by ``credential``; nothing is written.
+
+        Raises UserError when the document cannot take the signature or the timestamp authority fails.
+        """
+        self.ensure_one()
+        data = self._current_pdf()
+        if not data:
+            raise UserError(self.env._("The file of “%s” was purged: it cannot be signed.", self.name))
+        try:
+            return pades.sign_pdf(data, credential, field_name, places, stamp_text, **options)
+        except pades.TimestampUnavailable as exc:
+            raise UserError(self._esign_timestamp_failure_message()) from exc
+        except pades.SigningRefused as exc:
+            messages = {
+                "sealed": self.env._("“%s” is sealed by the firm: it cannot be signed any more.", self.name),
+                "locked": self.env._(
+                    "“%s” carries a certification that forbids any change: it cannot be signed.", self.name
+                ),
+                "unreadable": self.env._("“%s” cannot be read as a PDF: it cannot be signed.", self.name),
+            }
+            raise UserError(messages[exc.reason]) from exc
+
+    def _esign_timestamp_failure_message(self):
+        return self.env._(
+            "The timestamp authority could not be reached, so nothing was signed and nothing was lost. "
+            "Please try again in a few minutes."
+        )
+
+    def _esign_store_revision(self, data):
+        """Keep ``data`` as the current signed revision of this document, with its SHA-256."""
+        self.ensure_one()
+        self.write({"signed_pdf": base64.b64encode(data), "signed_sha256": sha256_hex(data)})
 
     def _purge_files(self):
         """Delete the PDF files, keep the hashes (set-based: one search, one unlink)."""

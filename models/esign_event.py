@@ -19,6 +19,8 @@ EVENT_TYPES = [
     ("expired", "Expired"),
     ("completed", "Completed"),
     ("purged", "Purged"),
+    ("evidence_report", "Evidence report"),
+    ("parapheur", "Signed through the parapheur"),
     ("otp_sent", "Code sent"),
     ("otp_send_failed", "Code not sent"),
     ("otp_refused", "Code refused (limit)"),
@@ -28,8 +30,7 @@ EVENT_TYPES = [
     ("otp_verified", "Code checked"),
     ("signer_blocked", "Signer blocked"),
     ("downloaded", "Downloaded"),
-    ("evidence_report", "Evidence report"),
-    ("parapheur", "Signed through the parapheur"),
+    ("sealed", "Sealed"),
 ]
 
 # The fields a digest covers, in the order they are hashed.

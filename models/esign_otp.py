@@ -5,9 +5,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from ..services.otp import code_digest, code_matches, new_code
+from ..services.otp import code_digest, code_matches, mask_mobile, new_code
 from ..services.sms_gateways import HttpGateway, OvhGateway, SmsGatewayError, TwilioGateway
-from .esign_signer import mask_mobile
 
 CODE_LENGTH = 6
 OTP_STATES = [

@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..services.otp import code_digest, code_matches, new_code
+from ..services.sms_gateways import SmsGatewayError
 
 BATCH_STATES = [
     ("draft", "To confirm"),
@@ -153,16 +154,19 @@ class EsignParapheurBatch(models.Model):
         if not signer.mobile:
             raise UserError(self.env._("Your mobile number is missing: the code cannot be sent."))
         code = new_code()
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        secret = self.env["esign.otp"]._secret()
         body = self.env._(
             "%(code)s is your code to sign %(count)s documents in the parapheur (%(name)s). Valid 30 minutes.",
             code=code,
             count=self.document_count,
             name=self.name,
         )
-        self.env["sms.sms"].sudo().create(
-            {"number": signer.mobile, "body": body, "partner_id": self.user_id.partner_id.id}
-        )
+        try:
+            self.env["esign.otp"]._send_sms(self.company_id, signer.mobile, body)
+        except SmsGatewayError as error:
+            raise UserError(
+                self.env._("The SMS could not be sent: %s. Nothing was signed; try again in a moment.", error)
+            ) from error
         self.sudo().write(
             {
                 "code_digest": code_digest(code, secret, self._code_salt()),
@@ -185,8 +189,7 @@ class EsignParapheurBatch(models.Model):
             return self.env._("Ask for a new code.")
         if fields.Datetime.now() > batch.code_expiry:
             return self.env._("This code has expired: ask for a new one.")
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
-        if code_matches(code, batch.code_digest, secret, self._code_salt()):
+        if code_matches(code, batch.code_digest, self.env["esign.otp"]._secret(), self._code_salt()):
             batch.code_digest = False
             return None
         batch.code_failures += 1

@@ -1,12 +1,19 @@
+import base64
+import binascii
 import hashlib
+import io
 import secrets
 
 import phonenumbers
 from markupsafe import Markup
+from PIL import Image
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import consteq, email_normalize
+
+from ..services import pades
+from ..services.otp import mask_mobile
 
 SIGNER_STATES = [
     ("waiting", "Waiting for their turn"),
@@ -18,27 +25,6 @@ SIGNER_ROLES = [("client", "Client"), ("firm", "Firm"), ("other", "Other")]
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 REFUSAL_REASON_MAX_LENGTH = 1000
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
-
-
-def mask_mobile(number):
-    """ "+33 6•• •• •• 78" from "+33612345678": enough for the signer to recognise it, no more."""
-    if not number:
-        return ""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return "•" * max(len(number) - 2, 0) + number[-2:]
-    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    prefix, _space, rest = national.partition(" ")
-    digit_count = sum(char.isdigit() for char in rest)
-    masked, seen = [], 0
-    for char in rest:
-        if char.isdigit():
-            seen += 1
-            masked.append(char if seen == 1 or seen > digit_count - 2 else "•")
-        elif seen > 1 or not masked:
-            masked.append(char)
-    return f"{prefix} {''.join(masked)}"
 
 
 def _token_digest(token):
@@ -96,6 +82,13 @@ class EsignSigner(models.Model):
     deadline = fields.Datetime(related="collection_id.deadline")
     client_names = fields.Char(string="Client", compute="_compute_client_names")
     document_ids = fields.One2many(related="collection_id.document_ids", string="Documents")
+    certificate_pem = fields.Text(
+        string="Signing certificate",
+        readonly=True,
+        copy=False,
+        help="The one-shot certificate the company's authority issued for this signature (PEM).",
+    )
+    certificate_sha256 = fields.Char(string="Certificate SHA-256", readonly=True, copy=False)
 
     _sql_constraints = [
         ("signing_order_positive", "CHECK(signing_order >= 1)", "The signing order starts at 1."),
@@ -413,11 +406,82 @@ class EsignSigner(models.Model):
     def _sign_documents(self, signature_image=None, evidence=None):
         """The signing step: sign every document of the collection for this signer, then record it.
 
-        ``signature_image`` is the PNG the signer drew; ``evidence`` holds extra proof event values
-        (IP address, user agent...). The PAdES signature of each PDF is added here.
+        ``signature_image`` is the PNG the signer drew (bytes or base64); ``evidence`` holds extra
+        proof event values (IP address, user agent...). Each PDF gets an incremental PAdES signature
+        with a one-shot certificate whose key is dropped afterwards. Every document is signed before
+        anything is written, so a failure (timestamp authority down...) leaves nothing behind.
         """
         self.ensure_one()
-        return self._action_sign(**(evidence or {}))
+        self._lock_for_update()
+        self._check_can_act()
+        image = self._esign_signature_png(signature_image)
+        collection = self.collection_id
+        documents = collection.document_ids
+        documents._esign_lock()
+        documents._esign_check_not_sealed()
+        company = collection.company_id
+        credential = company._esign_issue_signer_credential(self.name, self.email)
+        timestamper = company._esign_timestamper()
+        places = collection._esign_field_places()
+        stamp_text = self._esign_stamp_text(fields.Datetime.now())
+        signed = [
+            (
+                document,
+                document._esign_sign(
+                    credential,
+                    self._esign_field_name(),
+                    places,
+                    stamp_text,
+                    image_png=image,
+                    timestamper=timestamper,
+                    signer_name=self.name,
+                    certifier=company._esign_seal_credential,
+                ),
+            )
+            for document in documents
+        ]
+        # The seal of a last signer may still fail (timestamp authority...): then nothing of this step stays.
+        with self.env.cr.savepoint():
+            for document, data in signed:
+                document._esign_store_revision(data)
+            self.write({"certificate_pem": credential.certificate_pem, "certificate_sha256": credential.sha256})
+            return self._action_sign(**(evidence or {}))
+
+    def _esign_field_name(self):
+        self.ensure_one()
+        return pades.SIGNER_FIELD % self.id
+
+    def _esign_stamp_text(self, moment):
+        """The words of the visible stamp, in the signer's language and time zone."""
+        self.ensure_one()
+        installed = dict(self.env["res.lang"].get_installed())
+        signer = self.with_context(lang=self.lang if self.lang in installed else self.env.lang)
+        tz = self.partner_id.tz or self.collection_id.user_id.tz or "Europe/Paris"
+        local = fields.Datetime.context_timestamp(signer.with_context(tz=tz), moment)
+        return signer.env._(
+            "Electronically signed by\n%(name)s\non %(date)s at %(time)s",
+            name=self.name,
+            date=local.strftime("%d/%m/%Y"),
+            time=local.strftime("%H:%M:%S %Z"),
+        )
+
+    def _esign_signature_png(self, signature_image):
+        """The drawn signature as PNG bytes (accepts bytes, base64 or a data URL), or None."""
+        if not signature_image:
+            return None
+        data = signature_image
+        if isinstance(data, str):
+            data = data.split(",", 1)[1] if data.startswith("data:") else data
+            try:
+                data = base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                data = b""
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                picture.verify()
+        except Exception as exc:
+            raise UserError(self.env._("The drawn signature is not a readable image: please draw it again.")) from exc
+        return data
 
     def _action_sign(self, **evidence):
         """Record the signature of this signer and move the collection on.

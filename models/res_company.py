@@ -1,5 +1,16 @@
+import base64
+import logging
+
+from asn1crypto import crl as asn1_crl
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..services import pades, pki
+
+_logger = logging.getLogger(__name__)
 
 
 class ResCompany(models.Model):
@@ -112,6 +123,33 @@ class ResCompany(models.Model):
         default='{"to": "{to}", "text": "{message}"}',
     )
 
+    # Timestamp authority (RFC 3161)
+    esign_tsa_url = fields.Char(
+        string="Timestamp authority URL",
+        help="RFC 3161 timestamp service; without it, signatures carry no timestamp (PAdES B-B).",
+    )
+    esign_tsa_username = fields.Char(string="Timestamp authority user", groups="base.group_system")
+    esign_tsa_password_secret = fields.Char(copy=False, groups="base.group_system")
+
+    # The company's own certificate authority: created on first need, key encrypted at rest.
+    esign_ca_certificate = fields.Text(string="CA certificate", copy=False, readonly=True, groups="base.group_system")
+    esign_ca_key_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_ca_previous_certificates = fields.Text(
+        string="Previous CA certificates",
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="Authorities replaced by a renewal; documents they signed are still trusted.",
+    )
+    esign_ca_seal_certificate = fields.Text(copy=False, readonly=True, groups="base.group_system")
+    esign_ca_seal_key_secret = fields.Text(copy=False, groups="base.group_system")
+
+    # The firm's own seal certificate (PKCS#12 from a trust service provider)
+    esign_seal_pkcs12 = fields.Binary(string="Seal certificate file", copy=False, groups="base.group_system")
+    esign_seal_password_secret = fields.Char(copy=False, groups="base.group_system")
+    esign_seal_subject = fields.Char(string="Seal certificate", copy=False, readonly=True)
+    esign_seal_expiry = fields.Datetime(string="Seal certificate expires on", copy=False, readonly=True)
+
     @api.constrains(
         "esign_expiry_days",
         "esign_extension_days",
@@ -164,6 +202,253 @@ class ResCompany(models.Model):
                     self.env._("Code validity, tries, hourly limit, locked codes and SMS timeout must be at least 1.")
                 )
 
+    # ------------------------------------------------------------------
+    # Secrets at rest
+    # ------------------------------------------------------------------
+
+    def _esign_secret_key(self, purpose):
+        """A key for ``purpose`` of this company, derived from the database secret (never stored)."""
+        self.ensure_one()
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        return pki.derive_key(secret, f"{purpose}:{self.id}")
+
+    def _esign_encrypt(self, purpose, data):
+        return pki.encrypt_secret(data, self._esign_secret_key(purpose))
+
+    def _esign_decrypt(self, purpose, token):
+        """The clear bytes of a secret of this company; UserError when the database secret changed."""
+        try:
+            return pki.decrypt_secret(token, self._esign_secret_key(purpose))
+        except (InvalidTag, ValueError) as exc:
+            raise UserError(
+                self.env._(
+                    "A secret of the electronic signature settings of %s cannot be decrypted: the database "
+                    "secret changed (copied database?). An administrator must renew the signature authority "
+                    "and enter the passwords again in the settings.",
+                    self.name,
+                )
+            ) from exc
+
+    # ------------------------------------------------------------------
+    # Certificate authority
+    # ------------------------------------------------------------------
+
+    def _esign_lock(self):
+        """Serialize the creation of keys of a company between concurrent workers."""
+        self.env.cr.execute("SELECT id FROM res_company WHERE id = ANY(%s) FOR NO KEY UPDATE", [self.ids])
+
+    def _esign_authority(self):
+        """The company CA as a pki.Credential, created the first time it is needed."""
+        self.ensure_one()
+        company_sudo = self.sudo()
+        if not company_sudo.esign_ca_certificate:
+            self._esign_lock()
+            company_sudo.invalidate_recordset(["esign_ca_certificate", "esign_ca_key_secret"])
+        if not company_sudo.esign_ca_certificate:
+            authority = pki.new_authority(
+                self.env._("%s - Electronic signature authority", self.name),
+                organization=self.name,
+                country=self.country_id.code,
+            )
+            company_sudo.write(
+                {
+                    "esign_ca_certificate": authority.certificate_pem,
+                    "esign_ca_key_secret": self._esign_encrypt("ca", pki.private_key_der(authority.key)),
+                }
+            )
+            _logger.info("Electronic signature authority created for company %s", self.id)
+            return authority
+        return pki.Credential(
+            key=pki.load_private_key_der(self._esign_decrypt("ca", company_sudo.esign_ca_key_secret)),
+            certificate=pki.load_certificate_pem(company_sudo.esign_ca_certificate),
+        )
+
+    def _esign_renew_authority(self):
+        """Replace the company CA (and its seal) by a new one on next need; the old one stays trusted."""
+        for company in self:
+            company_sudo = company.sudo()
+            previous = "\n".join(
+                filter(None, [company_sudo.esign_ca_previous_certificates, company_sudo.esign_ca_certificate])
+            )
+            company_sudo.write(
+                {
+                    "esign_ca_previous_certificates": previous or False,
+                    "esign_ca_certificate": False,
+                    "esign_ca_key_secret": False,
+                    "esign_ca_seal_certificate": False,
+                    "esign_ca_seal_key_secret": False,
+                }
+            )
+            _logger.info("Electronic signature authority of company %s renewed", company.id)
+
+    def _esign_ca_certificate_pem(self):
+        """The PEM of the company CA (created if needed): what readers must trust."""
+        self.ensure_one()
+        if not self.sudo().esign_ca_certificate:
+            self._esign_authority()
+        return self.sudo().esign_ca_certificate
+
+    def _esign_ca_certificate_der(self):
+        return pki.certificate_der(pki.load_certificate_pem(self._esign_ca_certificate_pem()))
+
+    def _esign_crl_url(self):
+        self.ensure_one()
+        return f"{self.get_base_url()}/esign/ca/{self.id}.crl"
+
+    def _esign_crl(self):
+        """A fresh revocation list of the company CA (DER); the CA revokes nothing it issued."""
+        self.ensure_one()
+        return pki.make_crl(self._esign_authority())
+
+    def _esign_issue_signer_credential(self, name, email):
+        """A one-shot key and certificate for one signer, valid a short time; the caller drops the key."""
+        self.ensure_one()
+        return pki.issue_certificate(self._esign_authority(), name, email=email, crl_url=self._esign_crl_url())
+
+    # ------------------------------------------------------------------
+    # Seal
+    # ------------------------------------------------------------------
+
+    def _esign_seal_credential(self):
+        """The seal key: the firm's uploaded certificate, else one issued by the company CA."""
+        self.ensure_one()
+        company_sudo = self.sudo()
+        if company_sudo.esign_seal_pkcs12:
+            try:
+                password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
+                return pki.load_seal_pkcs12(base64.b64decode(company_sudo.esign_seal_pkcs12), password)
+            except (pki.SealRejected, UserError) as rejection:
+                # An expired upload must not block the clients' signatures: the company CA seals instead.
+                _logger.warning(
+                    "Seal certificate of company %s unusable (%s): the company CA seals instead",
+                    self.id,
+                    getattr(rejection, "reason", "password"),
+                )
+        authority = self._esign_authority()
+        if company_sudo.esign_ca_seal_certificate:
+            certificate = pki.load_certificate_pem(company_sudo.esign_ca_seal_certificate)
+            if certificate.not_valid_after_utc > pki.utcnow() + pki.CLOCK_SKEW:
+                key = pki.load_private_key_der(self._esign_decrypt("ca_seal", company_sudo.esign_ca_seal_key_secret))
+                return pki.Credential(key=key, certificate=certificate, chain=(authority.certificate,))
+        seal = pki.issue_certificate(
+            authority,
+            self.name,
+            email=self.email or None,
+            organization=self.name,
+            country=self.country_id.code,
+            lifetime=pki.SEAL_LIFETIME,
+            crl_url=self._esign_crl_url(),
+        )
+        company_sudo.write(
+            {
+                "esign_ca_seal_certificate": seal.certificate_pem,
+                "esign_ca_seal_key_secret": self._esign_encrypt("ca_seal", pki.private_key_der(seal.key)),
+            }
+        )
+        return seal
+
+    def _esign_seal_rejection_message(self, rejection):
+        messages = {
+            "not_pkcs12": self.env._("The file is not a PKCS#12 certificate (.p12 or .pfx file)."),
+            "wrong_password": self.env._("The password does not open this certificate file."),
+            "incomplete": self.env._("The file must hold both the certificate and its private key."),
+            "key_usage": self.env._("This certificate may not be used to sign documents (key usage)."),
+            "expired": self.env._(
+                "This certificate expired on %s.", rejection.detail and rejection.detail.strftime("%Y-%m-%d")
+            ),
+            "not_yet_valid": self.env._(
+                "This certificate is valid only from %s.", rejection.detail and rejection.detail.strftime("%Y-%m-%d")
+            ),
+        }
+        return self.env._("The seal certificate was refused: %s", messages[rejection.reason])
+
+    def _esign_install_seal(self, data, password):
+        """Check and keep the firm's PKCS#12 seal and its password (encrypted); UserError says what is wrong."""
+        self.ensure_one()
+        try:
+            credential = pki.load_seal_pkcs12(data, password)
+        except pki.SealRejected as rejection:
+            raise UserError(self._esign_seal_rejection_message(rejection)) from rejection
+        self.sudo().write(
+            {
+                "esign_seal_pkcs12": base64.b64encode(data),
+                "esign_seal_password_secret": self._esign_encrypt("seal", (password or "").encode()),
+                "esign_seal_subject": credential.certificate.subject.rfc4514_string()[:250],
+                "esign_seal_expiry": credential.certificate.not_valid_after_utc.replace(tzinfo=None),
+            }
+        )
+        return credential
+
+    def _esign_remove_seal(self):
+        self.sudo().write(
+            {
+                "esign_seal_pkcs12": False,
+                "esign_seal_password_secret": False,
+                "esign_seal_subject": False,
+                "esign_seal_expiry": False,
+            }
+        )
+
+    def _esign_seal_chain(self):
+        """The certificates of the uploaded seal's chain (or the seal itself without one), else nothing."""
+        self.ensure_one()
+        company_sudo = self.sudo()
+        if not company_sudo.esign_seal_pkcs12:
+            return []
+        password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
+        _key, certificate, chain = pki.pkcs12.load_key_and_certificates(
+            base64.b64decode(company_sudo.esign_seal_pkcs12), password.encode() or None
+        )
+        chain = [cert for cert in chain or () if cert.subject != certificate.subject]
+        return chain or [certificate]
+
     def _esign_trust_roots(self):
-        """Certificates a verifier of this company's signatures trusts (its CA, its seal's chain)."""
-        return []
+        """Certificates a verifier of this company's signatures trusts (its CA, its seal's chain).
+
+        A company whose authority does not exist yet has signed nothing: nothing is created here.
+        """
+        self.ensure_one()
+        company_sudo = self.sudo()
+        roots = [
+            cert
+            for pem in filter(None, (company_sudo.esign_ca_certificate, company_sudo.esign_ca_previous_certificates))
+            for cert in x509.load_pem_x509_certificates(pem.encode())
+        ]
+        try:
+            roots += self._esign_seal_chain()
+        except (ValueError, UserError):
+            _logger.warning("The seal certificate of company %s cannot be read", self.id)
+        return [pki.to_asn1(cert) for cert in roots]
+
+    # ------------------------------------------------------------------
+    # Timestamps
+    # ------------------------------------------------------------------
+
+    def _esign_set_tsa_password(self, password):
+        self.ensure_one()
+        self.sudo().esign_tsa_password_secret = self._esign_encrypt("tsa", password.encode()) if password else False
+
+    def _esign_timestamper(self, fresh=False):
+        """pyHanko's HTTP timestamper for the configured authority, or None without a URL."""
+        self.ensure_one()
+        company_sudo = self.sudo()
+        if not company_sudo.esign_tsa_url:
+            return None
+        password = None
+        if company_sudo.esign_tsa_password_secret:
+            password = self._esign_decrypt("tsa", company_sudo.esign_tsa_password_secret).decode()
+        return pades.make_timestamper(
+            company_sudo.esign_tsa_url,
+            username=company_sudo.esign_tsa_username or None,
+            password=password,
+            fresh=fresh,
+        )
+
+    def _esign_validation_context(self, timestamper):
+        """What the seal embeds as validation data: the company's roots, a fresh CRL, the TSA's chain."""
+        self.ensure_one()
+        return pades.validation_context(
+            self._esign_trust_roots(),
+            crls=[asn1_crl.CertificateList.load(self._esign_crl())],
+            extra_trust=pades.timestamp_trust(timestamper),
+        )

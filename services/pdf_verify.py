@@ -94,10 +94,16 @@ def _check_timestamp(embedded, trust_roots, revision):
     return check
 
 
+def _is_certification(embedded):
+    """A certification signature carries a DocMDP transform reference (ISO 32000-1, 12.8.2.2)."""
+    references = embedded.sig_object.get("/Reference") or ()
+    return any(reference.get_object().get("/TransformMethod") == "/DocMDP" for reference in references)
+
+
 def _check_signature(embedded, trust_roots, revision):
     check = SignatureCheck(
         field_name=embedded.field_name or "",
-        kind="certification" if embedded.docmdp_level is not None else "approval",
+        kind="certification" if _is_certification(embedded) else "approval",
         revision=revision,
     )
     status = validate_pdf_signature(embedded, signer_validation_context=_context(trust_roots))

@@ -7,6 +7,23 @@ from reportlab.pdfgen import canvas
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from .pki import ThrowawayAuthority
+
+# cryptography's Rust core remembers the datetime class it first meets when it signs a certificate:
+# let it meet the real one before a test freezes time, or freezegun's class would stick.
+ThrowawayAuthority()
+
+
+def make_png(width=240, height=80):
+    """A drawn-signature-like PNG, made with Pillow."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    ImageDraw.Draw(image).line([(10, height - 20), (width // 2, 15), (width - 10, height - 25)], fill="black", width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
 
 def make_pdf(pages=1, text="Lettre de mission"):
     """A real PDF of ``pages`` pages, made with reportlab."""

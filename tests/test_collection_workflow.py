@@ -41,7 +41,7 @@ class TestCollectionWorkflow(EsignCase):
         self.assertEqual(collection.purge_date, collection.end_date + timedelta(days=30))
         kinds = collection.event_ids.mapped("event_type")
         self.assertEqual(kinds.count("signed"), 3)
-        self.assertEqual(kinds[-2:], ["completed", "evidence_report"])
+        self.assertEqual(kinds[-3:], ["completed", "sealed", "evidence_report"])
 
     def test_launch_sets_deadline_fifteen_days_later(self):
         collection = self.make_collection()

@@ -47,6 +47,8 @@ class TestEvidenceReport(EsignCase):
             collection.document_ids.original_sha256,
         ):
             self.assertIn(expected, text.replace("\n", " "))
+        for signer in collection.signer_ids:
+            self.assertIn(signer.certificate_sha256, text.replace("\n", "").replace(" ", ""))
         self.assertNotIn("06 12 34 56 78", text, "the mobile is masked")
         self.assertNotIn("612345678", text, "the mobile is masked")
         last_before_report = collection.event_ids.filtered(lambda e: e.event_type != "evidence_report")[-1]

@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 
 from .common import EsignCase
+from .sms_server import RecordingSmsServer
 
 
 @tagged("post_install", "-at_install")
@@ -15,6 +16,18 @@ class TestParapheur(EsignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.sms_server = RecordingSmsServer().__enter__()
+        cls.addClassCleanup(cls.sms_server.__exit__, None, None, None)
+        cls.company.sudo().write(
+            {
+                "esign_sms_gateway": "http",
+                "esign_http_url": cls.sms_server.url + "/sms",
+                "esign_http_method": "POST",
+                "esign_http_headers": '{"Content-Type": "application/json"}',
+                "esign_http_body": '{"to": "{to}", "text": "{message}"}',
+                "esign_sms_timeout": 2,
+            }
+        )
         cls.collections = cls.env["esign.collection"]
         for index in range(3):
             collection = cls.make_collection(subject=f"Lettre de mission {index}", documents=2)
@@ -22,6 +35,10 @@ class TestParapheur(EsignCase):
             collection.signer_ids.filtered(lambda s: s.role == "client")._action_sign()
             cls.collections |= collection
         cls.firm_signers = cls.collections.signer_ids.filtered(lambda s: s.role == "firm")
+
+    def setUp(self):
+        super().setUp()
+        self.sms_server.requests.clear()
 
     def _parapheur(self):
         action = self.env.ref("engagement_letter_esign.esign_parapheur_action")
@@ -41,10 +58,12 @@ class TestParapheur(EsignCase):
             .create({})
         )
 
+    def _sms_to_signatory(self):
+        return [r for r in self.sms_server.requests if '"+33698765432"' in r["body"]]
+
     def _last_code(self):
-        sms = self.env["sms.sms"].sudo().search([], order="id desc", limit=1)
-        self.assertEqual(sms.number, "+33698765432", "the code goes to the signatory's own mobile")
-        return re.search(r"\b(\d{6})\b", sms.body).group(1)
+        self.assertTrue(self._sms_to_signatory(), "the code goes to the signatory's own mobile")
+        return re.search(r"\b(\d{6})\b", self.sms_server.last_message()).group(1)
 
     def test_parapheur_lists_what_waits_for_me(self):
         self.assertEqual(self._parapheur(), self.firm_signers)
@@ -57,7 +76,7 @@ class TestParapheur(EsignCase):
         self.assertEqual((wizard.collection_count, wizard.document_count), (3, 6))
         wizard.action_send_code()
         self.assertEqual(wizard.step, "code")
-        self.assertEqual(self.env["sms.sms"].sudo().search_count([("number", "=", "+33698765432")]), 1, "one SMS")
+        self.assertEqual(len(self._sms_to_signatory()), 1, "one SMS")
         wizard.code = self._last_code()
         action = wizard.action_sign()
         batch = wizard.batch_id
@@ -149,6 +168,20 @@ class TestParapheur(EsignCase):
             self._wizard(self.firm_signers).action_send_code()
         for collection in self.collections:
             self.assertEqual(collection.event_ids.mapped("event_type").count("parapheur"), 1)
+
+    def test_unreachable_gateway_leaves_everything_as_it_was(self):
+        self.sms_server.status = 503
+        self.addCleanup(setattr, self.sms_server, "status", 200)
+        wizard = self._wizard(self._parapheur())
+        with self.assertRaisesRegex(UserError, "The SMS could not be sent"):
+            wizard.action_send_code()
+        self.assertTrue(all(signer.state == "to_sign" for signer in self.firm_signers))
+        self.sms_server.status = 200
+        wizard.action_send_code()
+        wizard.code = self._last_code()
+        wizard.action_sign()
+        self.assertFalse(wizard.error)
+        self.assertEqual(wizard.batch_id.state, "queued")
 
     def test_only_a_signatory_signs_and_only_their_own(self):
         with self.assertRaises(AccessError):

@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.http import Request
 from odoo.tests import HttpCase, freeze_time, tagged
 
-from .common import EsignCase
+from .common import EsignCase, make_png
 from .sms_server import RecordingSmsServer
 
 
@@ -237,7 +237,7 @@ class TestOtpRules(EsignPortalMixin, EsignCase):
         return "000000" if code != "000000" else "111111"
 
     def sign(self, signer, code):
-        return signer._portal_sign(code, b"\x89PNG signature", True, ip_address="10.0.0.1", user_agent="test")
+        return signer._portal_sign(code, make_png(), True, ip_address="10.0.0.1", user_agent="test")
 
     def test_code_expires_after_the_validity(self):
         now = fields.Datetime.now()

@@ -61,6 +61,39 @@ class TestPdfSignatureChecks(EsignCase):
                 self.assertEqual(wizard.signature_count, count)
                 self.assertIn(sentence, wizard.summary)
 
+    def test_documents_signed_here_are_valid_and_trusted(self):
+        collection = self.make_collection()
+        collection.action_launch()
+        for signer in collection.signer_ids.sorted("signing_order"):
+            signer._sign_documents()
+        self.assertEqual(collection.state, "done")
+        signed = collection.document_ids._current_pdf()
+        wizard = (
+            self.env["esign.verification"]
+            .with_user(self.preparer)
+            .create({"pdf_file": base64.b64encode(signed), "pdf_filename": "lettre_signee.pdf"})
+        )
+        wizard.action_verify()
+        self.assertEqual(wizard.verdict, "valid", wizard.line_ids.mapped("problem"))
+        lines = wizard.line_ids.filtered(lambda line: line.kind != "timestamp")
+        self.assertEqual(lines[0].kind, "certification", "the firm certifies the document first")
+        names = lines.filtered(lambda line: line.kind == "approval").mapped("signer_name")
+        self.assertEqual(names[:2], ["Sophie Martin", "Sylvie Signataire"])
+        self.assertIn(self.company.name, names[-1], "the firm's seal comes last")
+        self.assertEqual(wizard.known_document_ids, collection.document_ids)
+        client = collection.signer_ids.sorted("signing_order")[0]
+        self.assertEqual(
+            wizard.line_ids.filtered(lambda line: line.signer_name == client.name).certificate_sha256,
+            client.certificate_sha256,
+        )
+        tampered = (
+            self.env["esign.verification"]
+            .with_user(self.preparer)
+            .create({"pdf_file": base64.b64encode(alter_one_byte(signed)), "pdf_filename": "lettre_signee.pdf"})
+        )
+        tampered.action_verify()
+        self.assertEqual(tampered.verdict, "invalid")
+
     def test_wizard_recognises_a_document_of_the_firm(self):
         collection = self.make_collection()
         wizard = (

@@ -88,7 +88,7 @@ class EsignVerification(models.TransientModel):
     def _trust_roots(self):
         """The certificates the firms of this database sign and seal with."""
         roots = []
-        for company in self.env["res.company"].sudo().search([("esign_enabled", "=", True)]):
+        for company in self.env["res.company"].sudo().search([("esign_ca_certificate", "!=", False)]):
             roots.extend(company._esign_trust_roots())
         return roots
 

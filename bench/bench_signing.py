@@ -1,0 +1,228 @@
+"""Benchmark of one PAdES signature: the addon's signing step against plain pyHanko.
+
+Signs a 1-page, a 10-page and a 100-page PDF (made here with reportlab), without and with an
+RFC 3161 timestamp from a local authority over HTTP (pyHanko's DummyTimeStamper behind
+http.server on 127.0.0.1):
+
+- "addon": what ``esign.signer._sign_documents`` does per document, through the addon's own
+  services: a fresh ECDSA P-256 key, a one-shot certificate from the company CA, the visible stamp
+  with a drawn signature, every field laid out, the signature and its timestamp (B-T);
+- "pyhanko": plain pyHanko used the straightforward way, ``SimpleSigner.load_pkcs12`` from an
+  RSA-2048 PKCS#12 file on every call, then ``PdfSigner.sign_pdf`` with the same timestamper.
+
+With ``--db`` (a database where the addon is installed), it also times the whole ORM step
+``_sign_documents`` (certificate, signature, proof events, e-mails) on the 10-page letter.
+
+    python3 bench/bench_signing.py [--runs 15] [--db esign_bench --addons-path ...]
+"""
+
+import argparse
+import datetime
+import gc
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+
+def services():
+    """The addon's services package, imported without Odoo (they do not touch the ORM)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "esign_services", os.path.join(HERE, "..", "services", "__init__.py"), submodule_search_locations=[]
+    )
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["esign_services"] = package
+    spec.loader.exec_module(package)
+    from esign_services import pades, pki
+
+    return pades, pki
+
+
+def make_pdf(pages):
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for number in range(1, pages + 1):
+        for line in range(40):
+            pdf.drawString(60, 780 - line * 18, f"Lettre de mission - page {number} - ligne {line + 1} " + "x" * 40)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def drawn_signature():
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGBA", (400, 150), (255, 255, 255, 0))
+    ImageDraw.Draw(picture).line([(10, 120), (100, 20), (200, 130), (300, 30), (390, 100)], fill=(0, 0, 80), width=6)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def start_tsa(tsa_module):
+    return tsa_module.LocalTimestampAuthority().start()
+
+
+def measure(function, runs):
+    """Median seconds over ``runs`` calls (after one warm-up) and peak traced memory of one call."""
+    function()
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    gc.collect()
+    tracemalloc.start()
+    function()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return statistics.median(times), peak
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--db", help="database with the addon installed, to time the whole ORM step too")
+    parser.add_argument("--addons-path")
+    args = parser.parse_args()
+
+    pades, pki = services()
+    import tsa as tsa_module
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields as pyhanko_fields
+    from pyhanko.sign import signers
+
+    authority = pki.new_authority("Cabinet Bench - autorite", organization="Cabinet Bench", country="FR")
+    provider = pki.new_authority("Prestataire")
+    rsa_seal = pki.Credential(key=rsa.generate_private_key(public_exponent=65537, key_size=2048), certificate=None)
+    rsa_seal.certificate = (
+        pki.x509.CertificateBuilder()
+        .subject_name(pki._name("Cabinet Bench"))
+        .issuer_name(provider.certificate.subject)
+        .public_key(rsa_seal.key.public_key())
+        .serial_number(pki.x509.random_serial_number())
+        .not_valid_before(pki.utcnow() - datetime.timedelta(days=1))
+        .not_valid_after(pki.utcnow() + datetime.timedelta(days=365))
+        .sign(provider.key, pki.hashes.SHA256())
+    )
+    rsa_seal.chain = (provider.certificate,)
+    p12_path = os.path.join(tempfile.mkdtemp(), "plain.p12")
+    with open(p12_path, "wb") as handle:
+        handle.write(pki.pkcs12_bytes(rsa_seal, "bench"))
+
+    tsa = start_tsa(tsa_module)
+    image = drawn_signature()
+    places = [pades.FieldPlace(pades.SIGNER_FIELD % n, f"Signataire {n}") for n in (1, 2)]
+    places.append(pades.FieldPlace(pades.SEAL_FIELD, "Cachet"))
+
+    rows = []
+    for pages in (1, 10, 100):
+        data = make_pdf(pages)
+        for timestamped in (False, True):
+            timestamper = pades.make_timestamper(tsa.url) if timestamped else None
+
+            def addon_step(data=data, timestamper=timestamper):
+                credential = pki.issue_certificate(
+                    authority, "Sophie Martin", email="sophie@example.com", crl_url="http://localhost/esign/ca/1.crl"
+                )
+                return pades.sign_pdf(
+                    data,
+                    credential,
+                    pades.SIGNER_FIELD % 1,
+                    places,
+                    "Signé électroniquement par\nSophie Martin\nle 01/03/2026 à 10:00:00",
+                    image_png=image,
+                    timestamper=timestamper,
+                    signer_name="Sophie Martin",
+                )
+
+            plain_timestamper = pades.make_timestamper(tsa.url) if timestamped else None
+
+            def plain_pyhanko(data=data, timestamper=plain_timestamper):
+                signer = signers.SimpleSigner.load_pkcs12(p12_path, passphrase=b"bench")
+                output = signers.PdfSigner(
+                    signers.PdfSignatureMetadata(
+                        field_name="Signature1", subfilter=pyhanko_fields.SigSeedSubFilter.PADES
+                    ),
+                    signer,
+                    timestamper=timestamper,
+                    new_field_spec=pyhanko_fields.SigFieldSpec("Signature1", on_page=-1, box=(30, 30, 195, 106)),
+                ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data), strict=False))
+                return output.getvalue()
+
+            addon_time, addon_peak = measure(addon_step, args.runs)
+            plain_time, plain_peak = measure(plain_pyhanko, args.runs)
+            rows.append((pages, len(data), timestamped, addon_time, addon_peak, plain_time, plain_peak))
+
+    print(f"PAdES signature, median of {args.runs} runs, peak = traced Python memory of one call")
+    header = f"{'pages':>5} {'size':>9} {'TSA':>4} | {'addon ms':>9} {'peak KB':>8} | "
+    print(header + f"{'pyHanko ms':>10} {'peak KB':>8} | ratio")
+    for pages, size, timestamped, addon_time, addon_peak, plain_time, plain_peak in rows:
+        print(
+            f"{pages:>5} {size:>9} {'yes' if timestamped else 'no':>4} | {addon_time * 1000:>9.1f} "
+            f"{addon_peak / 1024:>8.0f} | {plain_time * 1000:>10.1f} {plain_peak / 1024:>8.0f} | "
+            f"{plain_time / addon_time:>5.2f}x"
+        )
+    print("ratio = plain pyHanko time / addon time (above 1: the addon is faster)")
+    if args.db:
+        bench_orm_step(args, make_pdf(10), tsa)
+    tsa.stop()
+
+
+def bench_orm_step(args, data, tsa):
+    """The whole ``_sign_documents`` of a first signer on a 10-page letter, TSA on, in a rolled back transaction."""
+    import base64
+
+    import odoo
+    from odoo import Command
+    from odoo.tools import config
+
+    config.parse_config([f"--addons-path={args.addons_path}"] if args.addons_path else [])
+    registry = odoo.modules.registry.Registry(args.db)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env.company.esign_tsa_url = tsa.url
+        partner, firm = env["res.partner"].create(
+            [
+                {"name": "Sophie Martin", "email": "sophie@example.com", "mobile": "+33612345678"},
+                {"name": "Sylvie Signataire", "email": "sylvie@example.com", "mobile": "+33698765432"},
+            ]
+        )
+        times = []
+        for _ in range(args.runs + 1):
+            collection = env["esign.collection"].create(
+                {
+                    "subject": "Bench",
+                    "document_ids": [Command.create({"name": "lettre.pdf", "original_pdf": base64.b64encode(data)})],
+                    "signer_ids": [
+                        Command.create({"partner_id": partner.id, "signing_order": 1}),
+                        Command.create({"partner_id": firm.id, "signing_order": 2}),
+                    ],
+                }
+            )
+            collection.action_launch()
+            signer = collection.signer_ids.sorted("signing_order")[0]
+            env.flush_all()
+            start = time.perf_counter()
+            signer._sign_documents()
+            env.flush_all()
+            times.append(time.perf_counter() - start)
+        cr.rollback()
+    print(f"ORM step _sign_documents, 10 pages, TSA: median {statistics.median(times[1:]) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""PAdES signatures with pyHanko: fields laid out once, incremental signatures, the locking seal.
+
+No ORM here. Every signature is an incremental update, so the earlier ones stay valid; every
+visible field (one per signer, one for the seal) is created with the first signature we add,
+because any change to page content after a signature would break it.
+"""
+
+import asyncio
+import io
+import unicodedata
+from dataclasses import dataclass
+
+from asn1crypto import keys as asn1_keys
+from PIL import Image
+from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.font.basic import SimpleFontEngineFactory
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSContentSettings
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from .pki import private_key_der, to_asn1
+
+SEAL_FIELD = "esign_seal"
+CERTIFICATION_FIELD = "esign_certification"
+SIGNER_FIELD = "esign_signer_%s"
+TIMESTAMP_FIELD = "esign_archive_timestamp"
+STAMP_WIDTH = 165
+STAMP_HEIGHT = 76
+STAMP_GAP = 8
+PAGE_MARGIN = 30
+TEXT_AREA_HEIGHT = 36
+
+
+class SigningRefused(ValueError):
+    """The document cannot take this signature; ``reason`` is one of REASONS."""
+
+    REASONS = ("sealed", "locked", "unreadable")
+
+    def __init__(self, reason, detail=""):
+        assert reason in self.REASONS
+        super().__init__(reason, detail)
+        self.reason = reason
+
+
+class TimestampUnavailable(RuntimeError):
+    """The timestamp authority could not be reached or gave no usable answer."""
+
+
+@dataclass(frozen=True)
+class FieldPlace:
+    """A signature field to create: its name, its tooltip and its slot among the stamps."""
+
+    name: str
+    label: str
+
+
+def latin_text(text):
+    """What the standard PDF fonts can show: Latin-1 kept, other letters without accents, the rest '?'."""
+    result = []
+    for char in text or "":
+        try:
+            char.encode("latin-1")
+            result.append(char)
+        except UnicodeEncodeError:
+            plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+            result.append(plain or "?")
+    return "".join(result)
+
+
+def stamp_boxes(page_width, page_height, count):
+    """``count`` non-overlapping boxes along the bottom of a page, left to right then upwards."""
+    columns = max(1, int((page_width - 2 * PAGE_MARGIN + STAMP_GAP) // (STAMP_WIDTH + STAMP_GAP)))
+    boxes = []
+    for index in range(count):
+        row, column = divmod(index, columns)
+        x = PAGE_MARGIN + column * (STAMP_WIDTH + STAMP_GAP)
+        y = PAGE_MARGIN + row * (STAMP_HEIGHT + STAMP_GAP)
+        if y + STAMP_HEIGHT > page_height:
+            y = PAGE_MARGIN
+        boxes.append((int(x), int(y), int(x + STAMP_WIDTH), int(y + STAMP_HEIGHT)))
+    return boxes
+
+
+def make_signer(credential):
+    """A pyHanko signer over an in-memory key; the key object is dropped with it."""
+    return signers.SimpleSigner(
+        signing_cert=to_asn1(credential.certificate),
+        signing_key=asn1_keys.PrivateKeyInfo.load(private_key_der(credential.key)),
+        cert_registry=SimpleCertificateStore.from_certs([to_asn1(cert) for cert in credential.chain]),
+    )
+
+
+_TIMESTAMPERS = {}
+_TIMESTAMPERS_MAX = 32
+
+
+def make_timestamper(url, username=None, password=None, timeout=10, fresh=False):
+    """pyHanko's HTTP timestamper, kept per authority: it caches the size probe it sends first.
+
+    ``fresh`` gives a new one, whose certificates are those the authority uses now (needed when
+    its chain is validated, as for the seal: the authority may have renewed its certificate).
+    """
+    auth = (username, password or "") if username else None
+    if fresh:
+        return HTTPTimeStamper(url, timeout=timeout, auth=auth)
+    key = (url, username, password, timeout)
+    timestamper = _TIMESTAMPERS.get(key)
+    if timestamper is None:
+        if len(_TIMESTAMPERS) >= _TIMESTAMPERS_MAX:
+            _TIMESTAMPERS.clear()
+        timestamper = _TIMESTAMPERS[key] = HTTPTimeStamper(url, timeout=timeout, auth=auth)
+    return timestamper
+
+
+def _is_timestamp_failure(error):
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, TimestampRequestError | OSError | asyncio.TimeoutError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def timestamp_trust(timestamper):
+    """The certificates the timestamp authority sends, fetched once; raises TimestampUnavailable.
+
+    Trusting them only serves to collect the validation data to embed, never to judge a signature.
+    """
+    try:
+        asyncio.run(timestamper.async_dummy_response("sha256"))
+    except Exception as exc:
+        if _is_timestamp_failure(exc):
+            raise TimestampUnavailable(str(exc)) from exc
+        raise
+    return list(timestamper.cert_registry)
+
+
+def _existing_signatures(reader):
+    return reader.embedded_signatures
+
+
+def check_signable(data):
+    """Raise SigningRefused when the addon must not add a signature to ``data``."""
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        existing = _existing_signatures(reader)
+    except Exception as exc:
+        raise SigningRefused("unreadable", str(exc)) from exc
+    for embedded in existing:
+        if embedded.field_name == SEAL_FIELD:
+            raise SigningRefused("sealed")
+        if embedded.docmdp_level is not None and embedded.docmdp_level == fields.MDPPerm.NO_CHANGES:
+            raise SigningRefused("locked")
+    return reader
+
+
+def _prepare_fields(writer, places):
+    """Create the missing signature fields of ``places`` on the last page, each in its own slot."""
+    existing = {name for name, _value, _ref in fields.enumerate_sig_fields(writer)}
+    page_count = int(writer.root["/Pages"]["/Count"])
+    page_ref = writer.find_page_for_modification(page_count - 1)[0]
+    media_box = page_ref.get_object()["/MediaBox"]
+    width = float(media_box[2]) - float(media_box[0])
+    height = float(media_box[3]) - float(media_box[1])
+    for place, box in zip(places, stamp_boxes(width, height, len(places)), strict=True):
+        if place.name in existing:
+            continue
+        seal = place.name == SEAL_FIELD
+        fields.append_signature_field(
+            writer,
+            fields.SigFieldSpec(
+                place.name,
+                on_page=page_count - 1,
+                box=box,
+                readable_field_name=latin_text(place.label),
+                field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if seal else None,
+                doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if seal else None,
+            ),
+        )
+
+
+def _stamp_style(image_png):
+    background = None
+    if image_png:
+        background = PdfImage(Image.open(io.BytesIO(image_png)))
+    return TextStampStyle(
+        stamp_text="%(text)s",
+        border_width=1,
+        text_box_style=TextBoxStyle(font=SimpleFontEngineFactory("Helvetica", 0.5), font_size=7, leading=9),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins.uniform(4),
+        ),
+        background=background,
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MAX,
+            margins=layout.Margins(left=4, right=4, top=3, bottom=TEXT_AREA_HEIGHT),
+        ),
+    )
+
+
+def _run(pdf_signer, writer, timestamper, **kwargs):
+    try:
+        return pdf_signer.sign_pdf(writer, **kwargs).getvalue()
+    except Exception as exc:
+        if timestamper is not None and _is_timestamp_failure(exc):
+            raise TimestampUnavailable(str(exc)) from exc
+        raise
+
+
+def _certify(reader, places, certifier, timestamper):
+    """The firm's certification, first signature of the document: fields laid out, then only form
+    filling and signing allowed. Returns the reader of the certified revision."""
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    _prepare_fields(writer, places)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=CERTIFICATION_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+    )
+    pdf_signer = signers.PdfSigner(
+        metadata,
+        make_signer(certifier),
+        timestamper=timestamper,
+        new_field_spec=fields.SigFieldSpec(CERTIFICATION_FIELD),
+    )
+    data = _run(pdf_signer, writer, timestamper)
+    return PdfFileReader(io.BytesIO(data), strict=False)
+
+
+def sign_pdf(
+    data,
+    credential,
+    field_name,
+    places,
+    stamp_text,
+    image_png=None,
+    timestamper=None,
+    signer_name=None,
+    validation_context=None,
+    archive=False,
+    certifier=None,
+):
+    """Add one visible PAdES signature of ``credential`` in ``field_name``; return the new bytes.
+
+    ``places`` lists every field the document must hold (created now if missing). When the document
+    carries no signature yet and ``certifier`` (a function returning the firm's credential) is given,
+    the firm certifies it first. With ``validation_context`` the validation data is embedded (B-LT);
+    with ``archive`` and a timestamper, a document timestamp follows (B-LTA).
+    Raises SigningRefused or TimestampUnavailable.
+    """
+    reader = check_signable(data)
+    if certifier is not None and not reader.embedded_signatures:
+        reader = _certify(reader, places, certifier(), timestamper)
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    _prepare_fields(writer, places)
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        name=signer_name,
+        embed_validation_info=validation_context is not None,
+        validation_context=validation_context,
+        use_pades_lta=bool(archive and timestamper and validation_context is not None),
+        timestamp_field_name=TIMESTAMP_FIELD,
+        signer_key_usage={"digital_signature"},
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES if field_name == SEAL_FIELD else fields.MDPPerm.FILL_FORMS,
+        # The validation data of the document timestamp goes before it, so it covers the whole file.
+        dss_settings=DSSContentSettings(
+            next_ts_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False)
+        ),
+    )
+    pdf_signer = signers.PdfSigner(
+        metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png)
+    )
+    return _run(pdf_signer, writer, timestamper, appearance_text_params={"text": latin_text(stamp_text)})
+
+
+def validation_context(trust_roots, crls=(), extra_trust=()):
+    """The context used to collect the validation data embedded with the seal (no network)."""
+    return ValidationContext(
+        trust_roots=[*trust_roots, *extra_trust],
+        crls=list(crls),
+        allow_fetching=False,
+        revocation_mode="soft-fail",
+    )

@@ -1,0 +1,472 @@
+import base64
+import io
+import subprocess
+import tempfile
+from datetime import timedelta
+
+from asn1crypto import crl as asn1_crl
+from cryptography import x509
+from PIL import Image, ImageDraw
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, HttpCase, tagged
+
+from ..services import pades, pki
+from ..services.pdf_verify import check_pdf_signatures
+from .common import EsignCase, make_pdf
+from .pki import ThrowawayAuthority, sign_pdf
+from .tsa import LocalTimestampAuthority
+
+
+def drawn_signature():
+    """A PNG like the one a signer draws on the signing page."""
+    picture = Image.new("RGBA", (400, 150), (255, 255, 255, 0))
+    ImageDraw.Draw(picture).line([(10, 120), (100, 20), (200, 130), (300, 30), (390, 100)], fill=(0, 0, 80), width=6)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def pdfsig_validity_lines(data):
+    """The "Signature Validation" lines poppler's pdfsig prints, one per signature it can check."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        output = subprocess.run(["pdfsig", "-nocert", handle.name], capture_output=True, check=False).stdout
+    lines = [line.strip() for line in output.decode(errors="replace").splitlines()]
+    return [line.split(":", 1)[1].strip() for line in lines if line.startswith("- Signature Validation:")]
+
+
+def pdf_text(data, page):
+    return subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+class PadesCase(EsignCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tsa = LocalTimestampAuthority().start()
+        cls.addClassCleanup(cls.tsa.stop)
+        cls.company.esign_tsa_url = cls.tsa.url
+        cls.clients = cls.env["res.partner"].create(
+            [
+                {
+                    "name": f"Client {index} Évêque",
+                    "email": f"client{index}@example.com",
+                    "mobile": f"06 12 34 56 {index:02d}",
+                    "country_id": cls.env.ref("base.fr").id,
+                }
+                for index in range(1, 6)
+            ]
+        )
+
+    def _validation_context(self, extra_roots=()):
+        return ValidationContext(
+            trust_roots=[*self.company._esign_trust_roots(), self.tsa.root, *extra_roots],
+            allow_fetching=False,
+            revocation_mode="soft-fail",
+        )
+
+    def assert_sound_pdf(self, data, expected_fields, extra_roots=(), timestamped=True):
+        """Every signature intact, valid, trusted and timestamped; the last one covers the whole file."""
+        signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+        self.assertEqual([sig.field_name for sig in signatures], expected_fields)
+        for embedded in signatures:
+            context = self._validation_context(extra_roots)
+            with self.subTest(field=embedded.field_name):
+                if embedded.sig_object_type == "/DocTimeStamp":
+                    status = validate_pdf_timestamp(embedded, validation_context=context)
+                    self.assertTrue(status.intact and status.valid and status.trusted)
+                    continue
+                status = validate_pdf_signature(
+                    embedded, signer_validation_context=context, ts_validation_context=context
+                )
+                self.assertTrue(status.intact, "the signed bytes are unchanged")
+                self.assertTrue(status.valid, "the signature value checks")
+                self.assertTrue(status.trusted, "the certificate chains up to a trusted root")
+                self.assertTrue(status.docmdp_ok, "what came after the signature was allowed")
+                if timestamped and embedded.field_name.startswith("esign_"):
+                    self.assertTrue(status.timestamp_validity, "a timestamp token is embedded")
+                    self.assertTrue(status.timestamp_validity.valid and status.timestamp_validity.trusted)
+        self.assertEqual(
+            signatures[-1].sig_object["/ByteRange"][2] + signatures[-1].sig_object["/ByteRange"][3], len(data)
+        )
+        last_status = (
+            validate_pdf_timestamp(signatures[-1], validation_context=self._validation_context(extra_roots))
+            if signatures[-1].sig_object_type == "/DocTimeStamp"
+            else validate_pdf_signature(signatures[-1], signer_validation_context=self._validation_context(extra_roots))
+        )
+        self.assertEqual(last_status.coverage, SignatureCoverageLevel.ENTIRE_FILE)
+        return signatures
+
+    def _collection(self, partners, **values):
+        return self.make_collection(signers=[(partner, order) for order, partner in enumerate(partners, 1)], **values)
+
+    def _sign_all(self, collection):
+        for signer in collection.signer_ids.sorted("signing_order"):
+            signer._sign_documents(
+                signature_image=drawn_signature(),
+                evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"},
+            )
+
+
+@tagged("post_install", "-at_install")
+class TestPadesSignatures(PadesCase):
+    def test_one_two_and_five_signers_then_the_seal(self):
+        for count in (1, 2, 5):
+            with self.subTest(signers=count):
+                partners = self.clients[: count - 1] + self.signatory.partner_id if count > 1 else self.clients[:1]
+                collection = self._collection(partners)
+                collection.action_launch()
+                self._sign_all(collection)
+                self.assertEqual(collection.state, "done")
+                document = collection.document_ids
+                data = base64.b64decode(document.signed_pdf)
+                self.assertEqual(document.signed_sha256, pki.hashlib.sha256(data).hexdigest())
+                self.assertTrue(document.sealed_date)
+                signers = collection.signer_ids.sorted("signing_order")
+                expected = [
+                    pades.CERTIFICATION_FIELD,
+                    *(f"esign_signer_{s.id}" for s in signers),
+                    pades.SEAL_FIELD,
+                    pades.TIMESTAMP_FIELD,
+                ]
+                signatures = self.assert_sound_pdf(data, expected)
+                self.assertEqual(signatures[0].docmdp_level, pades.fields.MDPPerm.FILL_FORMS, "the firm certifies")
+                for signer, embedded in zip(signers, signatures[1:], strict=False):
+                    self.assertEqual(
+                        pki.hashlib.sha256(embedded.signer_cert.dump()).hexdigest(), signer.certificate_sha256
+                    )
+                    self.assertIn(signer.name, embedded.signer_cert.subject.human_friendly)
+                    self.assertIn("BEGIN CERTIFICATE", signer.certificate_pem)
+                self.assertEqual(
+                    pdfsig_validity_lines(data)[: count + 2],
+                    ["Signature is Valid."] * (count + 2),
+                    "poppler finds every signature and the seal valid",
+                )
+                text = pdf_text(data, 2)
+                for signer in signers:
+                    self.assertIn(signer.name.replace("Évêque", "").strip(), text, "each stamp names its signer")
+                self.assertIn("Electronically signed by", text)
+                # One proof event per document revision, each with the hash of its revision.
+                signed_events = collection.event_ids.filtered(lambda e: e.event_type == "signed")
+                self.assertEqual(len(signed_events), count)
+                self.assertEqual(len(set(signed_events.mapped("document_sha256"))), count)
+                sealed = collection.event_ids.filtered(lambda e: e.event_type == "sealed")
+                self.assertEqual(sealed.document_sha256, document.signed_sha256)
+                self.assertFalse(collection._verify_event_chain())
+                checks = check_pdf_signatures(data, [*self.company._esign_trust_roots(), self.tsa.root])
+                self.assertEqual([check.sound for check in checks], [True] * len(expected), "the verifier agrees")
+
+    def test_stamps_do_not_overlap(self):
+        boxes = pades.stamp_boxes(595, 842, 11)
+        for index, first in enumerate(boxes):
+            self.assertTrue(first[0] >= 0 and first[2] <= 595 and first[1] >= 0 and first[3] <= 842)
+            for second in boxes[index + 1 :]:
+                overlap = (
+                    first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3]
+                )
+                self.assertFalse(overlap, f"{first} and {second} overlap")
+
+    def test_earlier_signatures_stay_valid_and_two_documents_each_signed(self):
+        collection = self._collection(self.clients[:2], documents=2)
+        collection.action_launch()
+        first = collection.signer_ids.sorted("signing_order")[0]
+        first._sign_documents()
+        for document in collection.document_ids:
+            data = base64.b64decode(document.signed_pdf)
+            signatures = self.assert_sound_pdf(data, [pades.CERTIFICATION_FIELD, f"esign_signer_{first.id}"])
+            fields = [name for name, _value, _ref in pades.fields.enumerate_sig_fields(PdfFileReader(io.BytesIO(data)))]
+            self.assertEqual(len(fields), 4, "every field, seal included, exists from the first signature on")
+            self.assertEqual(signatures[1].signer_cert.subject.native["email_address"], first.email)
+
+    def test_pdf_signed_elsewhere_keeps_its_signature(self):
+        authority = ThrowawayAuthority("Autre prestataire")
+        foreign = sign_pdf(make_pdf(1), authority.signer("Jean Tiers", "jean@tiers.example"), "Tiers")
+        collection = self.make_collection(signers=[(self.clients[0], 1)])
+        collection.document_ids.unlink()
+        collection.write(
+            {"document_ids": [Command.create({"name": "signe.pdf", "original_pdf": base64.b64encode(foreign)})]}
+        )
+        collection.action_launch()
+        self._sign_all(collection)
+        data = base64.b64decode(collection.document_ids.signed_pdf)
+        signer = collection.signer_ids
+        self.assert_sound_pdf(
+            data,
+            ["Tiers", f"esign_signer_{signer.id}", pades.SEAL_FIELD, pades.TIMESTAMP_FIELD],
+            extra_roots=[authority.root],
+        )
+        self.assertEqual(pdfsig_validity_lines(data)[:3], ["Signature is Valid."] * 3)
+
+    def test_without_timestamp_authority_signatures_are_plain(self):
+        self.company.esign_tsa_url = False
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        requests = self.tsa.requests
+        self._sign_all(collection)
+        data = base64.b64decode(collection.document_ids.signed_pdf)
+        self.assert_sound_pdf(
+            data,
+            [pades.CERTIFICATION_FIELD, f"esign_signer_{collection.signer_ids.id}", pades.SEAL_FIELD],
+            timestamped=False,
+        )
+        self.assertEqual(self.tsa.requests, requests, "no timestamp asked")
+
+    def test_timestamp_authority_down_nothing_recorded_then_retry(self):
+        collection = self._collection(self.clients[:2])
+        collection.action_launch()
+        first, second = collection.signer_ids.sorted("signing_order")
+        first._sign_documents()
+        before = (collection.document_ids.signed_sha256, len(collection.event_ids))
+        down = LocalTimestampAuthority().start()
+        down.stop()
+        self.company.esign_tsa_url = down.url
+        for signer in (second,):
+            with self.assertRaisesRegex(UserError, "timestamp authority could not be reached.*try again"):
+                signer._sign_documents(signature_image=drawn_signature())
+            self.assertEqual(signer.state, "to_sign", "the signature is not recorded")
+            self.assertFalse(signer.certificate_pem)
+            self.assertEqual((collection.document_ids.signed_sha256, len(collection.event_ids)), before)
+        self.company.esign_tsa_url = self.tsa.url
+        second._sign_documents(signature_image=drawn_signature())
+        self.assertEqual(collection.state, "done")
+        self.assert_sound_pdf(
+            base64.b64decode(collection.document_ids.signed_pdf),
+            [
+                pades.CERTIFICATION_FIELD,
+                f"esign_signer_{first.id}",
+                f"esign_signer_{second.id}",
+                pades.SEAL_FIELD,
+                pades.TIMESTAMP_FIELD,
+            ],
+        )
+
+    def test_seal_failure_rolls_back_the_last_signature(self):
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        signer = collection.signer_ids
+        original = self.company._esign_validation_context
+
+        def unreachable(timestamper):
+            raise pades.TimestampUnavailable("down")
+
+        self.patch(
+            type(self.company), "_esign_validation_context", lambda company, timestamper: unreachable(timestamper)
+        )
+        with self.assertRaisesRegex(UserError, "try again"):
+            signer._sign_documents()
+        self.assertEqual((signer.state, collection.state), ("to_sign", "in_progress"))
+        self.assertFalse(collection.document_ids.signed_pdf, "nothing of the step stays")
+        self.patch(type(self.company), "_esign_validation_context", original.__func__)
+        signer._sign_documents()
+        self.assertEqual(collection.state, "done")
+
+    def test_no_signature_after_the_seal(self):
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        self._sign_all(collection)
+        document = collection.document_ids
+        data = base64.b64decode(document.signed_pdf)
+        credential = self.company._esign_issue_signer_credential("Intrus", "intrus@example.com")
+        with self.assertRaises(pades.SigningRefused):
+            pades.sign_pdf(data, credential, "esign_signer_999", [], "x")
+        with self.assertRaisesRegex(UserError, "sealed"):
+            document._esign_check_not_sealed()
+        with self.assertRaises(UserError):
+            collection.signer_ids._sign_documents()
+
+    def test_drawn_signature_must_be_an_image(self):
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        with self.assertRaisesRegex(UserError, "not a readable image"):
+            collection.signer_ids._sign_documents(signature_image="bm90IGFuIGltYWdl")
+        self.assertEqual(collection.signer_ids.state, "to_sign")
+
+
+@tagged("post_install", "-at_install")
+class TestCompanyAuthority(PadesCase):
+    def test_authority_created_once_key_encrypted_and_hidden(self):
+        company = self.env["res.company"].create({"name": "Cabinet Neuf", "country_id": self.env.ref("base.fr").id})
+        self.assertFalse(company._esign_trust_roots(), "nothing is created to verify")
+        pem = company._esign_ca_certificate_pem()
+        self.assertEqual(company._esign_ca_certificate_pem(), pem, "created once")
+        certificate = pki.load_certificate_pem(pem)
+        self.assertTrue(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        secret = company.sudo().esign_ca_key_secret
+        self.assertTrue(secret.startswith("v1:"))
+        self.assertNotIn("PRIVATE", secret)
+        with self.assertRaises(AccessError):
+            company.with_user(self.manager).read(["esign_ca_key_secret"])
+        self.assertEqual(company._esign_trust_roots()[0].dump(), pki.certificate_der(certificate))
+
+    def test_copied_database_secret_then_renewal(self):
+        collection = self._collection(self.clients[:2])
+        collection.action_launch()
+        first, second = collection.signer_ids.sorted("signing_order")
+        first._sign_documents()
+        old_root = self.company._esign_trust_roots()[0]
+        self.env["ir.config_parameter"].sudo().set_param("database.secret", "a-new-secret-after-a-copy")
+        with self.assertRaisesRegex(UserError, "cannot be decrypted"):
+            second._sign_documents()
+        self.assertEqual(second.state, "to_sign")
+        self.env["res.config.settings"].create({}).action_esign_renew_ca()
+        second._sign_documents()
+        self.assertEqual(collection.state, "done")
+        roots = self.company._esign_trust_roots()
+        self.assertEqual(len(roots), 2, "the new authority and the previous one")
+        self.assertIn(old_root.dump(), [root.dump() for root in roots])
+        self.assert_sound_pdf(
+            base64.b64decode(collection.document_ids.signed_pdf),
+            [
+                pades.CERTIFICATION_FIELD,
+                f"esign_signer_{first.id}",
+                f"esign_signer_{second.id}",
+                pades.SEAL_FIELD,
+                pades.TIMESTAMP_FIELD,
+            ],
+        )
+
+    def test_signer_certificate_is_short_lived_and_names_the_signer(self):
+        credential = self.company._esign_issue_signer_credential("Sophie Martin", "sophie@boulangerie.example")
+        certificate = credential.certificate
+        self.assertLessEqual(certificate.not_valid_after_utc - certificate.not_valid_before_utc, timedelta(hours=2))
+        self.assertIn("Sophie Martin", certificate.subject.rfc4514_string())
+        self.assertIn("sophie@boulangerie.example", certificate.subject.rfc4514_string())
+        self.assertNotIn("+33", certificate.subject.rfc4514_string(), "the mobile stays in the evidence")
+        self.assertIn(f"/esign/ca/{self.company.id}.crl", str(certificate.extensions))
+
+    def test_crl_signed_by_the_authority(self):
+        crl = x509.load_der_x509_crl(self.company._esign_crl())
+        ca = pki.load_certificate_pem(self.company._esign_ca_certificate_pem())
+        self.assertTrue(crl.is_signature_valid(ca.public_key()))
+        self.assertEqual(len(crl), 0)
+        self.assertIsNotNone(asn1_crl.CertificateList.load(self.company._esign_crl()))
+
+
+@tagged("post_install", "-at_install")
+class TestPadesSettings(PadesCase):
+    def test_timestamp_authority_settings(self):
+        with Form(self.env["res.config.settings"]) as form:
+            form.esign_tsa_url = "https://tsa.example.com/tsr"
+            form.esign_tsa_username = "cabinet"
+            form.esign_tsa_password = "s3cret-tsa"
+        form.record.execute()
+        self.assertEqual(self.company.esign_tsa_url, "https://tsa.example.com/tsr")
+        secret = self.company.sudo().esign_tsa_password_secret
+        self.assertTrue(secret.startswith("v1:") and "s3cret" not in secret, "stored encrypted")
+        timestamper = self.company._esign_timestamper()
+        self.assertEqual(
+            (timestamper.url, timestamper.auth.login, timestamper.auth.password),
+            ("https://tsa.example.com/tsr", "cabinet", "s3cret-tsa"),
+        )
+        action = self.env["res.config.settings"].create({}).action_esign_download_ca_der()
+        self.assertEqual(action["url"], f"/esign/ca/{self.company.id}.cer")
+        settings = self.env["res.config.settings"].create({})
+        self.assertTrue(settings.esign_tsa_password_set)
+        self.assertTrue(settings.esign_ca_fingerprint, "the fingerprint to compare in Acrobat")
+        settings.action_esign_clear_tsa_password()
+        self.assertFalse(self.company.sudo().esign_tsa_password_secret)
+
+    def test_stamp_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        self.clients[0].lang = "fr_FR"
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        self._sign_all(collection)
+        text = pdf_text(base64.b64decode(collection.document_ids.signed_pdf), 2)
+        self.assertIn("Signé électroniquement par", text)
+        self.assertIn("Client 1 Évêque", text)
+
+
+@tagged("post_install", "-at_install")
+class TestSealCertificate(PadesCase):
+    def _provider_p12(self, password="secret", **options):  # noqa: S107
+        provider = pki.new_authority("Prestataire de confiance")
+        seal = pki.issue_certificate(provider, "Cabinet Dupont", organization="Cabinet Dupont", **options)
+        return provider, seal, pki.pkcs12_bytes(seal, password)
+
+    def _upload(self, data, password):
+        settings = self.env["res.config.settings"].create(
+            {"esign_seal_upload": base64.b64encode(data), "esign_seal_upload_password": password}
+        )
+        settings.execute()
+
+    def test_upload_refusals(self):
+        _provider, _seal, p12 = self._provider_p12(lifetime=timedelta(days=365))
+        expired_now = pki.utcnow() - timedelta(days=400)
+        _p, _s, expired = self._provider_p12(lifetime=timedelta(days=30), now=expired_now)
+        provider = pki.new_authority("Prestataire")
+        wrong_usage = pki.issue_certificate(provider, "Cabinet Dupont")
+        wrong_usage.certificate = (
+            x509.CertificateBuilder()
+            .subject_name(wrong_usage.certificate.subject)
+            .issuer_name(provider.certificate.subject)
+            .public_key(wrong_usage.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(pki.utcnow() - timedelta(days=1))
+            .not_valid_after(pki.utcnow() + timedelta(days=30))
+            .add_extension(pki._key_usage(key_cert_sign=True), critical=True)
+            .sign(provider.key, pki.hashes.SHA256())
+        )
+        cases = [
+            (b"PK\x03\x04 a zip file", "secret", "not a PKCS#12"),
+            (p12, "wrong", "password does not open"),
+            (pki.pkcs12_bytes(wrong_usage, "secret"), "secret", "may not be used to sign"),
+            (expired, "secret", "expired on"),
+        ]
+        for data, password, message in cases:
+            with self.subTest(message=message):
+                with self.assertRaisesRegex(UserError, message):
+                    self._upload(data, password)
+                self.assertFalse(self.company.esign_seal_subject)
+                self.assertFalse(self.company.sudo().esign_seal_pkcs12)
+
+    def test_uploaded_seal_is_used_and_trusted(self):
+        provider, seal, p12 = self._provider_p12(lifetime=timedelta(days=365))
+        self._upload(p12, "secret")
+        self.assertIn("Cabinet Dupont", self.company.esign_seal_subject)
+        self.assertTrue(self.company.sudo().esign_seal_password_secret.startswith("v1:"))
+        self.assertNotIn("secret", self.company.sudo().esign_seal_password_secret)
+        roots = {root.dump() for root in self.company._esign_trust_roots()}
+        self.assertIn(pki.certificate_der(provider.certificate), roots)
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        self._sign_all(collection)
+        signatures = self.assert_sound_pdf(
+            base64.b64decode(collection.document_ids.signed_pdf),
+            [
+                pades.CERTIFICATION_FIELD,
+                f"esign_signer_{collection.signer_ids.id}",
+                pades.SEAL_FIELD,
+                pades.TIMESTAMP_FIELD,
+            ],
+        )
+        self.assertEqual(signatures[0].signer_cert.dump(), pki.certificate_der(seal.certificate), "it certifies")
+        self.assertEqual(signatures[2].signer_cert.dump(), pki.certificate_der(seal.certificate), "it seals")
+        self.env["res.config.settings"].create({}).action_esign_remove_seal()
+        self.assertFalse(self.company.esign_seal_subject)
+
+
+@tagged("post_install", "-at_install")
+class TestAuthorityRoutes(HttpCase):
+    def test_public_crl_and_certificate(self):
+        company = self.env.company
+        self.assertEqual(self.url_open(f"/esign/ca/{company.id + 1000}.crl").status_code, 404)
+        pem = company._esign_ca_certificate_pem()
+        response = self.url_open(f"/esign/ca/{company.id}.crl")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pkix-crl")
+        crl = x509.load_der_x509_crl(response.content)
+        self.assertTrue(crl.is_signature_valid(pki.load_certificate_pem(pem).public_key()))
+        self.assertEqual(self.url_open(f"/esign/ca/{company.id}.pem").text, pem)
+        der = self.url_open(f"/esign/ca/{company.id}.cer").content
+        self.assertEqual(der, company._esign_ca_certificate_der())
