@@ -49,6 +49,12 @@ class EsignOtp(models.Model):
         code = "".join(char for char in (code or "") if char.isdigit())
         return len(code) == CODE_LENGTH and code_matches(code, self.code_hash, self._secret(), self.salt)
 
+    @api.autovacuum
+    def _gc_spent_codes(self):
+        """Spent codes older than a week are of no use to any limit; locked ones still count for blocking."""
+        week_ago = fields.Datetime.now() - timedelta(days=7)
+        self.sudo().search([("state", "!=", "locked"), ("sent_at", "<", week_ago)]).unlink()
+
     # ------------------------------------------------------------------
     # Limits
     # ------------------------------------------------------------------

@@ -249,6 +249,19 @@ class TestOtpRules(EsignPortalMixin, EsignCase):
             self.assertIn("expired", self.sign(client, code)["error"])
         self.assertEqual(client.state, "to_sign")
 
+    def test_spent_codes_are_cleaned_up_but_locks_are_kept(self):
+        now = fields.Datetime.now()
+        _collection, client, _firm = self.launch()
+        with freeze_time(now - timedelta(days=8)):
+            self.request_code(client)
+            for _attempt in range(5):
+                self.sign(client, "000000" if self.code() != "000000" else "111111")
+        with freeze_time(now - timedelta(days=8, minutes=-2)):
+            self.request_code(client)
+        self.env["esign.otp"]._gc_spent_codes()
+        codes = self.env["esign.otp"].sudo().search([("signer_id", "=", client.id)])
+        self.assertEqual(codes.mapped("state"), ["locked"])
+
     def test_sms_text_is_the_template(self):
         _collection, client, _firm = self.launch()
         self.request_code(client)

@@ -3,7 +3,8 @@ import json
 from urllib.parse import parse_qs
 
 from odoo.addons.sms.tests.common import MockSMS
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, tagged
 
 from ..services.sms_gateways import HttpGateway, OvhGateway, SmsGatewayError, TwilioGateway
 from .common import EsignCase
@@ -102,3 +103,20 @@ class TestOdooSmsGateway(MockSMS, EsignCase):
             result = client._portal_request_code(ip_address="10.0.0.1")
         self.assertIn("could not be sent by SMS", result["error"])
         self.assertEqual(client.state, "to_sign")
+
+
+@tagged("post_install", "-at_install")
+class TestSmsSettings(EsignCase):
+    def test_gateway_chosen_in_settings_and_secrets_kept_for_administrators(self):
+        admin = self.env.ref("base.user_admin")
+        with Form(self.env["res.config.settings"].with_user(admin)) as settings:
+            settings.esign_sms_gateway = "twilio"
+            settings.esign_twilio_account_sid = "AC123"
+            settings.esign_twilio_auth_token = "secret"
+            settings.esign_otp_validity_minutes = 10
+        self.assertEqual(self.company.esign_sms_gateway, "twilio")
+        self.assertEqual(self.company.esign_otp_validity_minutes, 10)
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.manager).read(["esign_twilio_auth_token"])
+        with self.assertRaises(ValidationError):
+            self.company.esign_otp_max_attempts = 0

@@ -37,7 +37,7 @@ registry.category("web_tour.tours").add("esign_signing_tour", {
     steps: () => [
         {
             content: "The documents are shown in the PDF viewer",
-            trigger: ".o_esign_document iframe.o_esign_pdf",
+            trigger: ":iframe #viewer .page[data-page-number='2']",
         },
         {
             content: "I have read the documents and want to sign",
