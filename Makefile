@@ -19,7 +19,7 @@ ADDONS_PATH := $(ODOO_ADDONS),$(BUILD)/addons
 ODOO       := $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
 PYTEST_ARGS ?=
 
-.PHONY: run test deps link check-odoo lint pot bench-crons bench-portal
+.PHONY: run test deps link check-odoo lint pot bench-crons bench-portal bench-parapheur
 
 check-odoo:
 	@$(PYTHON) -c "import odoo" 2>/dev/null || { echo "Odoo 18.0 is not importable by $(PYTHON): install it first (see README.md)."; exit 1; }
@@ -60,3 +60,6 @@ bench-crons: link
 
 bench-portal: link
 	$(PYTHON) $(SRC)/bench/bench_portal.py --db esign_bench_portal --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
+
+bench-parapheur: link
+	$(PYTHON) $(SRC)/bench/bench_parapheur.py --db esign_bench_parapheur --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data

@@ -1,0 +1,194 @@
+"""Benchmark of the parapheur: one SMS code signs N waiting 2-page documents in one batch.
+
+Creates a fresh database with the addon, a firm signatory, N collections of one 2-page letter
+waiting for that signatory, a local RFC 3161 timestamp authority over HTTP and a local SMS
+gateway (both on 127.0.0.1). The signatory selects everything, receives one code, confirms it,
+and the scheduled action signs the batch (one-shot certificate, stamp, PAdES B-T signature,
+then the firm's seal, validation data and document timestamp of each completed collection).
+
+Prints the total time, the time per document, the peak traced Python memory and the growth of
+the process's resident memory; then the same for the evidence reports made afterwards.
+
+    python3 bench/bench_parapheur.py --addons-path ... [--db esign_bench_parapheur] [--count 100]
+"""
+
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="esign_bench_parapheur")
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-data"))
+    parser.add_argument("--count", type=int, default=100)
+    return parser.parse_args()
+
+
+def create_database(args):
+    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-d",
+            args.db,
+            f"--addons-path={args.addons_path}",
+            f"--data-dir={args.data_dir}",
+            "-i",
+            "engagement_letter_esign",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_letter(pages=2):
+    """A 2-page letter made with reportlab, as a base64 field value."""
+    import base64
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for number in range(1, pages + 1):
+        for line in range(40):
+            pdf.drawString(60, 780 - line * 18, f"Lettre de mission - page {number} - ligne {line + 1}")
+        pdf.showPage()
+    pdf.save()
+    return base64.b64encode(buffer.getvalue())
+
+
+def prepare(env, count, tsa_url, sms_url):
+    from odoo import Command
+
+    env.company.write(
+        {
+            "esign_tsa_url": tsa_url,
+            "esign_sms_gateway": "http",
+            "esign_http_url": sms_url,
+            "esign_http_method": "POST",
+            "esign_http_headers": '{"Content-Type": "application/json"}',
+            "esign_http_body": '{"to": "{to}", "text": "{message}"}',
+            "country_id": env.ref("base.fr").id,
+        }
+    )
+    signatory = (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            {
+                "name": "Sylvie Signataire",
+                "login": "bench_signatory",
+                "email": "sylvie@cabinet.example",
+                "groups_id": [Command.link(env.ref("engagement_letter_esign.group_esign_signatory").id)],
+            }
+        )
+    )
+    signatory.partner_id.mobile = "+33698765432"
+    letter = make_letter()
+    collections = env["esign.collection"].create(
+        [
+            {
+                "subject": f"Lettre de mission {n}",
+                "user_id": signatory.id,
+                "document_ids": [Command.create({"name": f"lettre_{n}.pdf", "original_pdf": letter})],
+                "signer_ids": [Command.create({"partner_id": signatory.partner_id.id, "role": "firm"})],
+            }
+            for n in range(count)
+        ]
+    )
+    collections.action_launch()
+    return signatory, collections
+
+
+def main():
+    args = parse_args()
+    import odoo
+    from odoo.tools import config
+
+    from sms_server import RecordingSmsServer
+    from tsa import LocalTimestampAuthority
+
+    config["addons_path"] = args.addons_path
+    config["data_dir"] = args.data_dir
+    create_database(args)
+    tsa = LocalTimestampAuthority().start()
+    sms = RecordingSmsServer().__enter__()
+    registry = odoo.modules.registry.Registry(args.db)
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        started = time.perf_counter()
+        signatory, collections = prepare(env, args.count, tsa.url, sms.url + "/sms")
+        print(f"prepared {len(collections)} collections waiting for the signatory in {time.perf_counter() - started:.1f} s")
+        signatory_id = signatory.id
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, signatory_id, {})
+        waiting = env["esign.signer"].search(env["esign.parapheur.batch"]._parapheur_domain())
+        wizard = env["esign.parapheur.sign"].with_context(active_model="esign.signer", active_ids=waiting.ids).create({})
+        wizard.action_send_code()
+        sms_count = len(sms.requests)
+        wizard.code = re.search(r"\b(\d{6})\b", sms.last_message()).group(1)
+        wizard.action_sign()
+        batch_id = wizard.batch_id.id
+        print(f"selected {len(waiting)} documents, {sms_count} SMS sent, batch {wizard.batch_id.name} queued")
+
+    tsa_before = tsa.requests
+    rss_before = rss_mb()
+    tracemalloc.start()
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        started = time.perf_counter()
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            cProfile.runctx(
+                'env["esign.parapheur.batch"]._cron_sign_batches()', globals(), locals(), os.environ["BENCH_PROFILE"]
+            )
+        else:
+            env["esign.parapheur.batch"]._cron_sign_batches()
+        elapsed = time.perf_counter() - started
+        _current, peak = tracemalloc.get_traced_memory()
+        batch = env["esign.parapheur.batch"].browse(batch_id)
+        done = env["esign.collection"].search_count([("state", "=", "done")])
+        print(
+            f"parapheur batch: {batch.signed_count} signed, {batch.skipped_count} not signed, "
+            f"{done} collections done, {tsa.requests - tsa_before} timestamps"
+        )
+        print(f"  total {elapsed:.2f} s, {1000 * elapsed / max(batch.signed_count, 1):.0f} ms per document")
+        print(f"  peak traced memory {peak / 2**20:.1f} MB, resident memory growth {rss_mb() - rss_before:.1f} MB")
+    tracemalloc.stop()
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        started = time.perf_counter()
+        made = env["esign.collection"]._cron_evidence_reports()
+        elapsed = time.perf_counter() - started
+        print(f"evidence reports afterwards: {made} in {elapsed:.1f} s ({1000 * elapsed / max(made, 1):.0f} ms each)")
+    sms.__exit__(None, None, None)
+    tsa.stop()
+
+
+if __name__ == "__main__":
+    main()
