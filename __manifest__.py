@@ -30,6 +30,7 @@
         "views/esign_menus.xml",
         "wizards/esign_parapheur_sign_views.xml",
         "views/esign_parapheur_views.xml",
+        "wizards/esign_contact_import_views.xml",
     ],
     "demo": [
         "demo/esign_demo.xml",

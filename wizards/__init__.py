@@ -1,1 +1,8 @@
-from . import esign_collection_cancel, esign_parapheur_sign, esign_verification, esign_verification_line
+from . import (
+    esign_collection_cancel,
+    esign_contact_import,
+    esign_contact_import_line,
+    esign_parapheur_sign,
+    esign_verification,
+    esign_verification_line,
+)
