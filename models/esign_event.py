@@ -21,6 +21,7 @@ EVENT_TYPES = [
     ("purged", "Purged"),
     ("evidence_report", "Evidence report"),
     ("parapheur", "Signed through the parapheur"),
+    ("delegated", "Done by delegation"),
 ]
 
 # The fields a digest covers, in the order they are hashed.
