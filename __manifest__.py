@@ -36,6 +36,7 @@
     ],
     "demo": [
         "demo/esign_demo.xml",
+        "demo/esign_delegation_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -164,3 +164,16 @@ class TestContactImport(EsignCase):
         wizard = self._preview(_csv([HEADER, ["", "", "", "x", "", ""]]), "contacts.csv")
         with self.assertRaisesRegex(UserError, "No row can be imported"):
             wizard.action_import()
+
+    def test_french_sample_file_and_messages(self):
+        self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        wizard = self.env["esign.contact.import"].with_user(self.preparer).with_context(lang="fr_FR").create({})
+        self.assertEqual(wizard.sample_filename, "exemple_contacts_signataires.xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.sample_file))).active
+        self.assertEqual([cell.value for cell in sheet[1]], HEADER)
+        wizard.write({"file": wizard.sample_file, "filename": wizard.sample_filename})
+        wizard.action_preview()
+        self.assertEqual(wizard.new_count, 3)
+        bad = self._wizard(_csv([HEADER, ["", "", "", "x", "", ""]]), "contacts.csv").with_context(lang="fr_FR")
+        bad.action_preview()
+        self.assertEqual(bad.line_ids.message, "Le nom manque; l'adresse e-mail « x » n'est pas valide.")
