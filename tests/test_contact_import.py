@@ -6,7 +6,7 @@ import xlwt
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import EsignCase
 
@@ -177,3 +177,22 @@ class TestContactImport(EsignCase):
         bad = self._wizard(_csv([HEADER, ["", "", "", "x", "", ""]]), "contacts.csv").with_context(lang="fr_FR")
         bad.action_preview()
         self.assertEqual(bad.line_ids.message, "Le nom manque; l'adresse e-mail « x » n'est pas valide.")
+
+
+@tagged("post_install", "-at_install")
+class TestContactImportDownload(HttpCase):
+    def test_sample_file_downloads_from_the_import_screen(self):
+        user = new_test_user(
+            self.env,
+            login="esign_importer",
+            password="esign_importer",
+            groups="engagement_letter_esign.group_esign_user",
+        )
+        wizard = self.env["esign.contact.import"].with_user(user).create({})
+        url = wizard.action_download_sample()["url"]
+        self.authenticate("esign_importer", "esign_importer")
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("attachment", response.headers["Content-Disposition"])
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        self.assertEqual(sheet.max_row, 4, "a header and three example contacts")
