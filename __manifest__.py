@@ -13,6 +13,7 @@
         "security/esign_security.xml",
         "security/ir.model.access.csv",
         "security/esign_parapheur_security.xml",
+        "security/esign_delegation_security.xml",
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
@@ -34,9 +35,12 @@
         "views/esign_menus.xml",
         "wizards/esign_parapheur_sign_views.xml",
         "views/esign_parapheur_views.xml",
+        "wizards/esign_contact_import_views.xml",
+        "views/esign_delegation_views.xml",
     ],
     "demo": [
         "demo/esign_demo.xml",
+        "demo/esign_delegation_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -123,11 +123,11 @@ def prepare(env, count, tsa_url, sms_url):
 
 def main():
     args = parse_args()
-    import odoo
-    from odoo.tools import config
-
     from sms_server import RecordingSmsServer
     from tsa import LocalTimestampAuthority
+
+    import odoo
+    from odoo.tools import config
 
     config["addons_path"] = args.addons_path
     config["data_dir"] = args.data_dir
@@ -140,13 +140,17 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         started = time.perf_counter()
         signatory, collections = prepare(env, args.count, tsa.url, sms.url + "/sms")
-        print(f"prepared {len(collections)} collections waiting for the signatory in {time.perf_counter() - started:.1f} s")
+        print(
+            f"prepared {len(collections)} collections waiting for the signatory in {time.perf_counter() - started:.1f} s"
+        )
         signatory_id = signatory.id
 
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, signatory_id, {})
         waiting = env["esign.signer"].search(env["esign.parapheur.batch"]._parapheur_domain())
-        wizard = env["esign.parapheur.sign"].with_context(active_model="esign.signer", active_ids=waiting.ids).create({})
+        wizard = (
+            env["esign.parapheur.sign"].with_context(active_model="esign.signer", active_ids=waiting.ids).create({})
+        )
         wizard.action_send_code()
         sms_count = len(sms.requests)
         wizard.code = re.search(r"\b(\d{6})\b", sms.last_message()).group(1)

@@ -31,6 +31,7 @@ EVENT_TYPES = [
     ("signer_blocked", "Signer blocked"),
     ("downloaded", "Downloaded"),
     ("sealed", "Sealed"),
+    ("delegated", "Done by delegation"),
 ]
 
 # The fields a digest covers, in the order they are hashed.

@@ -36,6 +36,13 @@ def make_pdf(pages=1, text="Lettre de mission"):
     return buffer.getvalue()
 
 
+def as_signer(signer):
+    """The signer as the person who signs: a firm signer signs as their own user, never for someone."""
+    if len(signer) == 1 and signer.role == "firm" and signer.user_id:
+        return signer.with_user(signer.user_id)
+    return signer
+
+
 class EsignCase(TransactionCase):
     """Users, contacts and a way to build collections, shared by the addon's tests."""
 

@@ -64,7 +64,7 @@ class TestCrons(EsignCase):
         client, firm = collection.signer_ids.sorted("signing_order")
         with freeze_time("2026-03-02 10:00:00"):
             client._action_sign()
-            firm._action_sign()
+            firm.with_user(self.signatory)._action_sign()
         self.assertEqual(collection.state, "done")
         document = collection.document_ids
         original_hash = document.original_sha256

@@ -22,7 +22,9 @@ class TestEvidenceReport(EsignCase):
         client, firm = collection.signer_ids.sorted("signing_order")
         with freeze_time("2026-03-02 10:00:00"):
             client._sign_documents(evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"})
-            firm._sign_documents(evidence={"ip_address": "198.51.100.9", "user_agent": "Chrome/150 test"})
+            firm.with_user(self.signatory)._sign_documents(
+                evidence={"ip_address": "198.51.100.9", "user_agent": "Chrome/150 test"}
+            )
         self.assertTrue(collection.evidence_report_due, "queued, not made in the last signer's request")
         self.assertFalse(collection.evidence_report_id)
         self.assertEqual(self.env["esign.collection"]._cron_evidence_reports(), 1)

@@ -18,7 +18,7 @@ from odoo.tests import Form, HttpCase, tagged
 
 from ..services import pades, pki
 from ..services.pdf_verify import check_pdf_signatures
-from .common import EsignCase, make_pdf
+from .common import EsignCase, as_signer, make_pdf
 from .pki import ThrowawayAuthority, sign_pdf
 from .tsa import LocalTimestampAuthority
 
@@ -111,7 +111,7 @@ class PadesCase(EsignCase):
 
     def _sign_all(self, collection):
         for signer in collection.signer_ids.sorted("signing_order"):
-            signer._sign_documents(
+            as_signer(signer)._sign_documents(
                 signature_image=drawn_signature(),
                 evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"},
             )
@@ -179,7 +179,7 @@ class TestPadesSignatures(PadesCase):
         collection = self._collection(self.clients[:2], documents=2)
         collection.action_launch()
         first = collection.signer_ids.sorted("signing_order")[0]
-        first._sign_documents()
+        as_signer(first)._sign_documents()
         for document in collection.document_ids:
             data = base64.b64decode(document.signed_pdf)
             signatures = self.assert_sound_pdf(data, [pades.CERTIFICATION_FIELD, f"esign_signer_{first.id}"])
@@ -224,19 +224,19 @@ class TestPadesSignatures(PadesCase):
         collection = self._collection(self.clients[:2])
         collection.action_launch()
         first, second = collection.signer_ids.sorted("signing_order")
-        first._sign_documents()
+        as_signer(first)._sign_documents()
         before = (collection.document_ids.signed_sha256, len(collection.event_ids))
         down = LocalTimestampAuthority().start()
         down.stop()
         self.company.esign_tsa_url = down.url
         for signer in (second,):
             with self.assertRaisesRegex(UserError, "timestamp authority could not be reached.*try again"):
-                signer._sign_documents(signature_image=drawn_signature())
+                as_signer(signer)._sign_documents(signature_image=drawn_signature())
             self.assertEqual(signer.state, "to_sign", "the signature is not recorded")
             self.assertFalse(signer.certificate_pem)
             self.assertEqual((collection.document_ids.signed_sha256, len(collection.event_ids)), before)
         self.company.esign_tsa_url = self.tsa.url
-        second._sign_documents(signature_image=drawn_signature())
+        as_signer(second)._sign_documents(signature_image=drawn_signature())
         self.assertEqual(collection.state, "done")
         self.assert_sound_pdf(
             base64.b64decode(collection.document_ids.signed_pdf),
@@ -262,11 +262,11 @@ class TestPadesSignatures(PadesCase):
             type(self.company), "_esign_validation_context", lambda company, timestamper: unreachable(timestamper)
         )
         with self.assertRaisesRegex(UserError, "try again"):
-            signer._sign_documents()
+            as_signer(signer)._sign_documents()
         self.assertEqual((signer.state, collection.state), ("to_sign", "in_progress"))
         self.assertFalse(collection.document_ids.signed_pdf, "nothing of the step stays")
         self.patch(type(self.company), "_esign_validation_context", original.__func__)
-        signer._sign_documents()
+        as_signer(signer)._sign_documents()
         self.assertEqual(collection.state, "done")
 
     def test_no_signature_after_the_seal(self):
@@ -281,13 +281,13 @@ class TestPadesSignatures(PadesCase):
         with self.assertRaisesRegex(UserError, "sealed"):
             document._esign_check_not_sealed()
         with self.assertRaises(UserError):
-            collection.signer_ids._sign_documents()
+            as_signer(collection.signer_ids)._sign_documents()
 
     def test_firm_signatory_signs_with_own_rights(self):
         collection = self._collection([self.clients[0], self.signatory.partner_id])
         collection.action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
-        client._sign_documents()
+        as_signer(client)._sign_documents()
         firm.with_user(self.signatory)._sign_documents(signature_image=drawn_signature())
         self.assertEqual(collection.state, "done")
         self.assertTrue(collection.document_ids.sealed_date)
@@ -307,7 +307,7 @@ class TestPadesSignatures(PadesCase):
         ):
             self.assertEqual(signer._esign_signature_png(accepted), png)
         with self.assertRaisesRegex(UserError, "not a readable image"):
-            collection.signer_ids._sign_documents(signature_image="bm90IGFuIGltYWdl")
+            as_signer(collection.signer_ids)._sign_documents(signature_image="bm90IGFuIGltYWdl")
         self.assertEqual(collection.signer_ids.state, "to_sign")
 
 
@@ -331,14 +331,14 @@ class TestCompanyAuthority(PadesCase):
         collection = self._collection(self.clients[:2])
         collection.action_launch()
         first, second = collection.signer_ids.sorted("signing_order")
-        first._sign_documents()
+        as_signer(first)._sign_documents()
         old_root = self.company._esign_trust_roots()[0]
         self.env["ir.config_parameter"].sudo().set_param("database.secret", "a-new-secret-after-a-copy")
         with self.assertRaisesRegex(UserError, "cannot be decrypted"):
-            second._sign_documents()
+            as_signer(second)._sign_documents()
         self.assertEqual(second.state, "to_sign")
         self.env["res.config.settings"].create({}).action_esign_renew_ca()
-        second._sign_documents()
+        as_signer(second)._sign_documents()
         self.assertEqual(collection.state, "done")
         roots = self.company._esign_trust_roots()
         self.assertEqual(len(roots), 2, "the new authority and the previous one")
@@ -403,9 +403,9 @@ class TestPadesSettings(PadesCase):
         collection = self._collection(self.clients[:1])
         collection.action_launch()
         with self.assertRaisesRegex(UserError, "try again"):
-            collection.signer_ids._sign_documents()
+            as_signer(collection.signer_ids)._sign_documents()
         self.company._esign_set_tsa_password("s3cret-tsa")
-        collection.signer_ids._sign_documents()
+        as_signer(collection.signer_ids)._sign_documents()
         self.assertEqual(collection.state, "done")
         self.assertGreaterEqual(guarded.requests, 3, "signature, seal and document timestamps")
 

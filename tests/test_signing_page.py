@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.http import Request
 from odoo.tests import HttpCase, freeze_time, tagged
 
-from .common import EsignCase, make_png
+from .common import EsignCase, as_signer, make_png
 from .sms_server import RecordingSmsServer
 
 
@@ -123,7 +123,7 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         firm_link = self.link(firm)
         self.assertIn("It is not your turn to sign yet", self.url_open(firm_link).text)
         client_link = self.link(client)
-        client._sign_documents()
+        as_signer(client)._sign_documents()
         self.assertIn("You have signed", self.url_open(client_link).text)
 
         _refused, refused_client, _firm = self.launch()
@@ -208,8 +208,8 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         document = collection.document_ids
         link = f"/esign/download/{client.id}/{client._issue_access_token()}/{document.id}"
         self.assertEqual(self.url_open(link).status_code, 404, "nothing to download before the end")
-        client._sign_documents()
-        firm._sign_documents()
+        as_signer(client)._sign_documents()
+        as_signer(firm)._sign_documents()
         self.assertEqual(collection.state, "done")
         response = self.url_open(link)
         self.assertEqual(response.status_code, 200)

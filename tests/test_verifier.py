@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from ..services.pdf_verify import check_pdf_signatures
-from .common import EsignCase, make_pdf
+from .common import EsignCase, as_signer, make_pdf
 from .pki import ThrowawayAuthority, sign_pdf
 
 
@@ -65,7 +65,7 @@ class TestPdfSignatureChecks(EsignCase):
         collection = self.make_collection()
         collection.action_launch()
         for signer in collection.signer_ids.sorted("signing_order"):
-            signer._sign_documents()
+            as_signer(signer)._sign_documents()
         self.assertEqual(collection.state, "done")
         signed = collection.document_ids._current_pdf()
         wizard = (

@@ -1,5 +1,7 @@
 from . import (
     esign_collection_cancel,
+    esign_contact_import,
+    esign_contact_import_line,
     esign_parapheur_sign,
     esign_sign_wizard,
     esign_verification,
