@@ -140,9 +140,8 @@ def main():
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         started = time.perf_counter()
         signatory, collections = prepare(env, args.count, tsa.url, sms.url + "/sms")
-        print(
-            f"prepared {len(collections)} collections waiting for the signatory in {time.perf_counter() - started:.1f} s"
-        )
+        took = time.perf_counter() - started
+        print(f"prepared {len(collections)} collections waiting for the signatory in {took:.1f} s")
         signatory_id = signatory.id
 
     with registry.cursor() as cr:
