@@ -1,4 +1,9 @@
 from . import (
+    engagement_letter,
+    engagement_letter_billing_line,
+    engagement_letter_clause,
+    engagement_letter_fee_line,
+    engagement_letter_mission_type,
     esign_collection,
     esign_document,
     esign_event,
@@ -8,4 +13,5 @@ from . import (
     esign_signer,
     res_company,
     res_config_settings,
+    res_partner,
 )

@@ -1,4 +1,5 @@
 from . import (
+    engagement_letter_send_wizard,
     esign_collection_cancel,
     esign_parapheur_sign,
     esign_sign_wizard,
