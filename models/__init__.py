@@ -1,4 +1,9 @@
 from . import (
+    engagement_letter,
+    engagement_letter_billing_line,
+    engagement_letter_clause,
+    engagement_letter_fee_line,
+    engagement_letter_mission_type,
     esign_collection,
     esign_collection_delegation,
     esign_delegation,
@@ -11,5 +16,6 @@ from . import (
     esign_signer_firm,
     res_company,
     res_config_settings,
+    res_partner,
     res_users,
 )

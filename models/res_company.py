@@ -49,6 +49,22 @@ class ResCompany(models.Model):
         "Automatic reminders do not push the deadline.",
     )
     esign_max_pdf_size_mb = fields.Integer(string="Maximum PDF size (MB)", default=20)
+    # Engagement letters: the firm's legal details printed on the letter, and its sending rules.
+    company_legal_form = fields.Char(string="Legal form", help="e.g. SAS d'expertise comptable")
+    company_rcs = fields.Char(string="RCS", help="Trade and companies register number and city")
+    company_accounting_order = fields.Char(
+        string="Regional Order",
+        help="Regional Order of chartered accountants the firm is registered with, e.g. Conseil régional de Paris",
+    )
+    engagement_signatory_id = fields.Many2one(
+        "res.users",
+        string="Firm signatory",
+        help="Signs the engagement letters for the firm, after the client.",
+    )
+    engagement_aml_required = fields.Boolean(
+        string="Anti-money-laundering gate",
+        help="No engagement letter is sent until the client's identity check date and risk level are recorded.",
+    )
     esign_otp_validity_minutes = fields.Integer(
         string="Code validity (minutes)", default=30, help="How long a one-time code sent by SMS can be used."
     )

@@ -10,6 +10,8 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     esign_enabled = fields.Boolean(related="company_id.esign_enabled", readonly=False)
+    engagement_signatory_id = fields.Many2one(related="company_id.engagement_signatory_id", readonly=False)
+    engagement_aml_required = fields.Boolean(related="company_id.engagement_aml_required", readonly=False)
     esign_expiry_days = fields.Integer(related="company_id.esign_expiry_days", readonly=False)
     esign_extension_days = fields.Integer(related="company_id.esign_extension_days", readonly=False)
     esign_retention_days = fields.Integer(related="company_id.esign_retention_days", readonly=False)

@@ -1,4 +1,5 @@
 from . import (
+    engagement_letter_send_wizard,
     esign_collection_cancel,
     esign_contact_import,
     esign_contact_import_line,

@@ -1,0 +1,388 @@
+import base64
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import is_html_empty
+
+LETTER_STATES = [
+    ("draft", "Draft"),
+    ("edited", "Edited"),
+    ("sent", "Sent"),
+    ("client_signed", "Signed electronically"),
+    ("signed", "Signed"),
+    ("refused", "Refused"),
+    ("expired", "Expired"),
+    ("cancelled", "Cancelled"),
+]
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3}
+# Collection events that move the letter to a state of its own.
+EVENT_STATES = {
+    "launched": "sent",
+    "done": "signed",
+    "refused": "refused",
+    "expired": "expired",
+    "cancelled": "cancelled",
+}
+
+
+class EngagementLetter(models.Model):
+    _name = "engagement.letter"
+    _description = "Engagement letter"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "fiscal_year_start desc, id desc"
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    state = fields.Selection(
+        LETTER_STATES,
+        string="Status",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        default="draft",
+    )
+    kind = fields.Selection(
+        [("quote", "Quote"), ("final", "Final letter")], required=True, default="final", tracking=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        required=True,
+        index=True,
+        tracking=True,
+        help="The company whose file it is.",
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Client contact",
+        domain="[('id', 'child_of', partner_id)]",
+        help="The person who signs for the client.",
+    )
+    mission_type_id = fields.Many2one("engagement.letter.mission.type", required=True, tracking=True)
+    fiscal_year_start = fields.Date(required=True, default=lambda self: date(fields.Date.today().year, 1, 1))
+    fiscal_year_end = fields.Date(required=True, default=lambda self: date(fields.Date.today().year, 12, 31))
+    start_date = fields.Date(string="Mission start", default=fields.Date.context_today)
+    duration_years = fields.Integer(string="Duration (years)", default=1)
+    tacit_renewal = fields.Boolean(default=True)
+    notice_months = fields.Integer(string="Notice period (months)", default=3)
+    next_renewal_date = fields.Date(compute="_compute_next_renewal_date", store=True)
+    fee_line_ids = fields.One2many("engagement.letter.fee.line", "letter_id", string="Fees", copy=True)
+    billing_line_ids = fields.One2many("engagement.letter.billing.line", "letter_id", string="Billing plan")
+    amount_yearly = fields.Monetary(
+        string="Yearly fees", compute="_compute_amount_yearly", currency_field="currency_id"
+    )
+    payment_terms = fields.Text(default="Paiement à réception de facture, par prélèvement ou virement.")
+    manager_id = fields.Many2one("res.users", string="File manager", default=lambda self: self.env.user, tracking=True)
+    signatory_id = fields.Many2one(
+        "res.users",
+        string="Firm signatory",
+        tracking=True,
+        default=lambda self: self.env.company.engagement_signatory_id,
+        domain=lambda self: [("groups_id", "in", self.env.ref("engagement_letter_esign.group_esign_signatory").ids)],
+    )
+    specific_terms = fields.Html(string="Specific terms")
+    collection_id = fields.Many2one("esign.collection", string="Signature collection", readonly=True, copy=False)
+    auto_receive = fields.Boolean(
+        string="Receive the signed document and generate the plans", readonly=True, copy=False
+    )
+    billing_day = fields.Integer(string="Preferred billing day", default=1, copy=False)
+    prepare_accounting_file = fields.Boolean(readonly=True, copy=False)
+    pdf = fields.Binary(string="Letter PDF", attachment=True, readonly=True, copy=False)
+    pdf_name = fields.Char(compute="_compute_pdf_name")
+    signed_attachment_id = fields.Many2one("ir.attachment", string="Signed letter", readonly=True, copy=False)
+    previous_letter_id = fields.Many2one("engagement.letter", string="Previous letter", readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "fiscal_year_check",
+            "CHECK(fiscal_year_end > fiscal_year_start)",
+            "The fiscal year must end after it starts.",
+        ),
+        ("billing_day_check", "CHECK(billing_day BETWEEN 1 AND 28)", "The preferred billing day is between 1 and 28."),
+    ]
+
+    @api.depends("fee_line_ids.amount", "fee_line_ids.periodicity")
+    def _compute_amount_yearly(self):
+        factor = {"monthly": 12, "quarterly": 4, "yearly": 1, "once": 1}
+        for letter in self:
+            letter.amount_yearly = sum(line.amount * factor[line.periodicity] for line in letter.fee_line_ids)
+
+    @api.depends("tacit_renewal", "fiscal_year_end", "state")
+    def _compute_next_renewal_date(self):
+        for letter in self:
+            renews = letter.tacit_renewal and letter.state in ("signed", "client_signed")
+            letter.next_renewal_date = letter.fiscal_year_end + relativedelta(days=1) if renews else False
+
+    def _compute_pdf_name(self):
+        for letter in self:
+            letter.pdf_name = f"Lettre de mission {letter.name} - {letter.partner_id.name or ''}.pdf".replace("/", "-")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("engagement.letter") or "/"
+        return super().create(vals_list)
+
+    def message_post(self, **kwargs):
+        # Sent by e-mail through the composer (no electronic signature).
+        if self.env.context.get("mark_engagement_letter_sent"):
+            self.filtered(lambda letter: letter.state == "edited").write({"state": "sent"})
+        return super().message_post(**kwargs)
+
+    # ------------------------------------------------------------------
+    # Edition and checks
+    # ------------------------------------------------------------------
+
+    def _missing_mandatory_content(self):
+        """Labels of the mandatory clauses of the mission type that are still empty."""
+        self.ensure_one()
+        missing = []
+        for clause in self.mission_type_id.mandatory_clause_ids:
+            value = self[clause.letter_field]
+            if not value or (
+                isinstance(value, str) and self._fields[clause.letter_field].type == "html" and is_html_empty(value)
+            ):
+                missing.append(clause.name)
+        if not self.fee_line_ids and self.env._("Fees") not in missing:
+            missing.append(self.env._("Fees"))
+        return missing
+
+    def _send_problems(self):
+        """What prevents sending the letter, in words."""
+        self.ensure_one()
+        problems = []
+        missing = self._missing_mandatory_content()
+        if missing:
+            problems.append(self.env._("Mandatory content missing: %s.", ", ".join(missing)))
+        if self.company_id.engagement_aml_required:
+            client = self.partner_id.commercial_partner_id
+            if not client.aml_check_date or not client.aml_risk_level:
+                problems.append(
+                    self.env._(
+                        "Anti-money-laundering: record the identity check date and the risk level of %s first.",
+                        client.name,
+                    )
+                )
+        return problems
+
+    def _check_sendable(self):
+        for letter in self:
+            problems = letter._send_problems()
+            if problems:
+                raise UserError("\n".join(problems))
+
+    def _render_pdf(self):
+        self.ensure_one()
+        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
+            "engagement_letter_esign.engagement_letter_report", res_ids=self.ids
+        )
+        return content
+
+    def action_edit(self):
+        """Render the letter as a PDF: the document that is sent and signed."""
+        for letter in self:
+            if letter.state not in ("draft", "edited"):
+                raise UserError(self.env._("Only a draft or edited letter can be edited."))
+            letter.write({"pdf": base64.b64encode(letter._render_pdf()), "state": "edited"})
+        return True
+
+    def action_reset_draft(self):
+        self.filtered(lambda letter: letter.state in ("edited", "refused", "expired", "cancelled")).write(
+            {"state": "draft", "collection_id": False}
+        )
+        return True
+
+    def action_send(self):
+        """Open the "Préparer la collecte" wizard."""
+        self.ensure_one()
+        if self.state == "draft":
+            self.action_edit()
+        if self.state != "edited":
+            raise UserError(self.env._("Only an edited letter can be sent."))
+        self._check_sendable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Prepare the collection"),
+            "res_model": "engagement.letter.send.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_letter_id": self.id},
+        }
+
+    def action_open_collection(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "esign.collection",
+            "res_id": self.collection_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Following the signature collection
+    # ------------------------------------------------------------------
+
+    def _event_messages(self):
+        return {
+            "launched": self.env._("Signature collection %s launched: the letter is sent."),
+            "client_signed": self.env._("The client has signed the letter electronically (collection %s)."),
+            "done": self.env._("The letter is signed by the client and the firm (collection %s)."),
+            "refused": self.env._("The signature of the letter was refused (collection %s)."),
+            "expired": self.env._("The signature collection %s expired before the letter was signed."),
+            "cancelled": self.env._("The signature collection %s was cancelled."),
+        }
+
+    @api.model
+    def _on_esign_collection_event(self, collections, event, signer=None):
+        letters = self.search([("collection_id", "in", collections.ids)])
+        if event == "signed" and signer:
+            clients = signer.collection_id.signer_ids.filtered(lambda s: s.role == "client")
+            if signer.role != "client" or any(s.state != "signed" for s in clients):
+                return
+            letters = letters.filtered(lambda letter: letter.state == "sent")
+            letters.write({"state": "client_signed"})
+            letters._post_collection_event("client_signed")
+            letters._notify_signatory_client_signed()
+            return
+        new_state = EVENT_STATES.get(event)
+        if not new_state:
+            return
+        letters.write({"state": new_state})
+        letters._post_collection_event(event)
+        if event == "done":
+            letters.filtered("auto_receive")._on_signed()
+
+    def _post_collection_event(self, event):
+        message = self._event_messages()[event]
+        for letter in self:
+            letter.message_post(body=message % letter.collection_id.name)
+
+    def _notify_signatory_client_signed(self):
+        for letter in self:
+            partners = letter.signatory_id.partner_id
+            letter.message_post(
+                body=self.env._("The client has signed the engagement letter: it is your turn to sign."),
+                partner_ids=partners.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+
+    def _on_signed(self):
+        """Signed by all: keep the signed copies, plan the billing and start the mission."""
+        self._attach_signed_documents()
+        self.filtered(lambda letter: letter.kind == "final")._generate_billing_plan()
+        self._launch_activity_plans()
+
+    def _attach_signed_documents(self):
+        Attachment = self.env["ir.attachment"]
+        for letter in self:
+            collection = letter.collection_id
+            for document in collection.document_ids:
+                data = document.signed_pdf or document.original_pdf
+                if not data:
+                    continue
+                attachment = Attachment.create(
+                    {
+                        "name": f"{document.name.removesuffix('.pdf')} (signée).pdf",
+                        "datas": data,
+                        "res_model": letter._name,
+                        "res_id": letter.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
+                letter.signed_attachment_id = letter.signed_attachment_id or attachment
+            reports = Attachment.search(
+                [
+                    ("res_model", "=", collection._name),
+                    ("res_id", "=", collection.id),
+                    "|",
+                    ("name", "=ilike", "Rapport de preuve%"),
+                    ("name", "=ilike", "%report%"),
+                ]
+            )
+            if collection.evidence_report_id:
+                reports |= collection.evidence_report_id
+            for report in reports:
+                report.copy({"res_model": letter._name, "res_id": letter.id})
+
+    # ------------------------------------------------------------------
+    # Billing plan
+    # ------------------------------------------------------------------
+
+    def _due_dates(self, periodicity):
+        """Due dates of a fee line over the fiscal year, on the preferred billing day."""
+        self.ensure_one()
+        day = min(max(self.billing_day or 1, 1), 28)
+        start, end = self.fiscal_year_start, self.fiscal_year_end
+        first = date(start.year, start.month, day)
+        if first < start:
+            first += relativedelta(months=1)
+        if periodicity not in PERIOD_MONTHS:
+            return [first]
+        step = PERIOD_MONTHS[periodicity]
+        dates, current = [], first
+        while current <= end:
+            dates.append(current)
+            current = first + relativedelta(months=step * len(dates))
+        return dates
+
+    def _generate_billing_plan(self):
+        for letter in self:
+            letter.billing_line_ids.unlink()
+            letter.billing_line_ids = [
+                Command.create({"fee_line_id": line.id, "name": line.name, "due_date": due, "amount": line.amount})
+                for line in letter.fee_line_ids
+                for due in letter._due_dates(line.periodicity)
+            ]
+
+    # ------------------------------------------------------------------
+    # Activity plans
+    # ------------------------------------------------------------------
+
+    def _launch_activity_plans(self):
+        start = self.env.ref("engagement_letter_esign.engagement_letter_plan_start", raise_if_not_found=False)
+        accounting = self.env.ref("engagement_letter_esign.engagement_letter_plan_accounting", raise_if_not_found=False)
+        for letter in self:
+            plans = start
+            if letter.prepare_accounting_file and accounting:
+                plans |= accounting
+            for template in plans.template_ids:
+                letter.activity_schedule(
+                    activity_type_id=template.activity_type_id.id,
+                    summary=template.summary,
+                    note=template.note,
+                    user_id=(letter.manager_id or self.env.user).id,
+                    date_deadline=template._get_date_deadline(fields.Date.context_today(letter)),
+                )
+            if plans:
+                letter.message_post(body=self.env._("Activity plans launched: %s.", ", ".join(plans.mapped("name"))))
+
+    # ------------------------------------------------------------------
+    # Renewal
+    # ------------------------------------------------------------------
+
+    def action_prepare_renewal(self):
+        """Next year's letters for the selected ones, in one go."""
+        news = self.env["engagement.letter"]
+        for letter in self:
+            news |= letter.copy(
+                {
+                    "fiscal_year_start": letter.fiscal_year_start + relativedelta(years=1),
+                    "fiscal_year_end": letter.fiscal_year_end + relativedelta(years=1),
+                    "start_date": letter.fiscal_year_end + relativedelta(days=1),
+                    "previous_letter_id": letter.id,
+                }
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Renewed letters"),
+            "res_model": "engagement.letter",
+            "view_mode": "list,form",
+            "domain": [("id", "in", news.ids)],
+        }

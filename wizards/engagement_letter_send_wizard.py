@@ -1,0 +1,220 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import email_normalize
+
+
+class EngagementLetterSendWizard(models.TransientModel):
+    _name = "engagement.letter.send.wizard"
+    _description = "Prepare the signature collection of an engagement letter"
+
+    letter_id = fields.Many2one("engagement.letter", required=True, ondelete="cascade")
+    kind = fields.Selection(related="letter_id.kind")
+    client_id = fields.Many2one(related="letter_id.partner_id")
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Client contact",
+        required=True,
+        domain="[('id', 'child_of', client_id), ('id', '!=', client_id)]",
+        compute="_compute_contact_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
+    email_subject = fields.Char(
+        string="E-mail subject", compute="_compute_email", store=True, precompute=True, readonly=False
+    )
+    email_body = fields.Html(
+        string="E-mail text", compute="_compute_email", store=True, precompute=True, readonly=False
+    )
+    use_esign = fields.Boolean(string="Sign the document electronically", default=True)
+    signer_contact_id = fields.Many2one(
+        "res.partner",
+        string="Signer contact",
+        domain="[('id', 'child_of', client_id)]",
+        compute="_compute_contact_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
+    auto_receive = fields.Boolean(
+        string="Receive the signed document automatically and generate the activity and billing plan"
+    )
+    billing_day = fields.Integer(string="Preferred billing day", default=1)
+    prepare_accounting_file = fields.Boolean(string="Prepare the accounting file")
+    manager_id = fields.Many2one(
+        "res.users", string="File manager", compute="_compute_contact_id", store=True, precompute=True, readonly=False
+    )
+
+    @api.depends("letter_id")
+    def _compute_contact_id(self):
+        for wizard in self:
+            letter = wizard.letter_id
+            wizard.contact_id = letter.contact_id
+            wizard.signer_contact_id = letter.contact_id
+            wizard.manager_id = letter.manager_id
+
+    @api.depends("letter_id")
+    def _compute_email(self):
+        for wizard in self:
+            letter = wizard.letter_id
+            what = self.env._("quote") if letter.kind == "quote" else self.env._("engagement letter")
+            wizard.email_subject = self.env._(
+                "The %(what)s of your mission: %(mission)s", what=what, mission=letter.mission_type_id.name or ""
+            )
+            wizard.email_body = self.env._(
+                "<p>Madam, Sir,</p><p>Please find attached the %(what)s of our mission “%(mission)s” for the fiscal "
+                "year %(year)s.</p><p>Kind regards,<br/>%(firm)s</p>",
+                what=what,
+                mission=letter.mission_type_id.name or "",
+                year=letter.fiscal_year_end.year if letter.fiscal_year_end else "",
+                firm=letter.company_id.name,
+            )
+
+    @api.onchange("kind")
+    def _onchange_kind(self):
+        if self.kind == "quote":
+            self.auto_receive = False
+
+    # ------------------------------------------------------------------
+    # Checks
+    # ------------------------------------------------------------------
+
+    def _mobile_problem(self, partner):
+        """None when the partner's mobile can receive the SMS code, else why not."""
+        signer_model = self.env["esign.signer"]
+        country = partner.country_id or self.letter_id.company_id.country_id
+        if not partner.mobile:
+            return self.env._("%s has no mobile number: the one-time code goes by SMS.", partner.name)
+        try:
+            signer_model._normalize_mobile(partner.mobile, country)
+        except ValidationError as error:
+            return str(error.args[0])
+        return None
+
+    def _problems(self):
+        """Every missing prerequisite, each with its message."""
+        self.ensure_one()
+        letter = self.letter_id
+        problems = list(letter._send_problems())
+        if not self.contact_id:
+            problems.append(self.env._("Choose the client contact."))
+        if self.auto_receive and letter.kind == "quote":
+            problems.append(
+                self.env._("A quote is not received automatically: the billing plan is made from a final letter.")
+            )
+        if not 1 <= self.billing_day <= 28:
+            problems.append(self.env._("The preferred billing day is between 1 and 28."))
+        if not self.use_esign:
+            if self.contact_id and not email_normalize(self.contact_id.email or ""):
+                problems.append(self.env._("The client contact %s has no valid e-mail address.", self.contact_id.name))
+            return problems
+        company = letter.company_id
+        if not company.esign_enabled:
+            problems.append(
+                self.env._("Electronic signature is not enabled: turn it on in Settings (%s).", company.name)
+            )
+        signatory = letter.signatory_id
+        if not signatory:
+            problems.append(self.env._("No firm signatory is set on the letter or in the settings."))
+        elif not signatory.has_group("engagement_letter_esign.group_esign_signatory"):
+            problems.append(self.env._("%s does not have the Signatory right.", signatory.name))
+        else:
+            problem = self._mobile_problem(signatory.partner_id)
+            if problem:
+                problems.append(self.env._("Firm signatory: %s", problem))
+        contact = self.signer_contact_id
+        if not contact:
+            problems.append(self.env._("Choose the signer contact."))
+            return problems
+        if contact.is_company or len((contact.name or "").split()) < 2:
+            problems.append(self.env._("The signer contact %s must have a first and a last name.", contact.name))
+        if not email_normalize(contact.email or ""):
+            problems.append(self.env._("The signer contact %s has no valid e-mail address.", contact.name))
+        problem = self._mobile_problem(contact)
+        if problem:
+            problems.append(problem)
+        return problems
+
+    def _check(self):
+        problems = self._problems()
+        if problems:
+            raise UserError("\n".join(problems))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_prepare(self):
+        """Create the collection, waiting for launch, or send the letter by e-mail."""
+        self.ensure_one()
+        self._check()
+        letter = self.letter_id
+        if not letter.pdf:
+            letter.action_edit()
+        letter.write(
+            {
+                "contact_id": self.contact_id.id,
+                "manager_id": self.manager_id.id,
+                "auto_receive": self.use_esign and self.auto_receive and letter.kind == "final",
+                "billing_day": self.billing_day,
+                "prepare_accounting_file": self.prepare_accounting_file,
+            }
+        )
+        if not self.use_esign:
+            return self._open_mail_composer()
+        collection = self._create_collection()
+        letter.collection_id = collection
+        letter.message_post(body=self.env._("Signature collection %s prepared, waiting for launch.", collection.name))
+        return letter.action_open_collection()
+
+    def _create_collection(self):
+        letter = self.letter_id
+        copies = self.contact_id - self.signer_contact_id
+        collection = self.env["esign.collection"].create(
+            {
+                "subject": self.email_subject,
+                "email_subject": self.email_subject,
+                "email_body": self.email_body,
+                "company_id": letter.company_id.id,
+                "res_model": letter._name,
+                "res_id": letter.id,
+                "copy_partner_ids": [Command.set(copies.ids)],
+                "document_ids": [Command.create({"name": letter.pdf_name, "original_pdf": letter.pdf})],
+                "signer_ids": [
+                    Command.create({"partner_id": self.signer_contact_id.id, "signing_order": 1, "role": "client"}),
+                    Command.create(
+                        {"partner_id": letter.signatory_id.partner_id.id, "signing_order": 2, "role": "firm"}
+                    ),
+                ],
+            }
+        )
+        collection.action_mark_ready()
+        return collection
+
+    def _open_mail_composer(self):
+        letter = self.letter_id
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": letter.pdf_name,
+                "datas": letter.pdf,
+                "res_model": letter._name,
+                "res_id": letter.id,
+                "mimetype": "application/pdf",
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": letter._name,
+                "default_res_ids": letter.ids,
+                "default_composition_mode": "comment",
+                "default_subject": self.email_subject,
+                "default_body": self.email_body,
+                "default_partner_ids": self.contact_id.ids,
+                "default_attachment_ids": [Command.set(attachment.ids)],
+                "mark_engagement_letter_sent": True,
+            },
+        }
