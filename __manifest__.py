@@ -44,6 +44,7 @@
     ],
     "demo": [
         "demo/esign_demo.xml",
+        "demo/engagement_letter_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
