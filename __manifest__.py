@@ -48,6 +48,7 @@
     "demo": [
         "demo/esign_demo.xml",
         "demo/esign_delegation_demo.xml",
+        "demo/engagement_letter_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
