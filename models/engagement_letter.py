@@ -251,6 +251,9 @@ class EngagementLetter(models.Model):
             letters._post_collection_event("client_signed")
             letters._notify_signatory_client_signed()
             return
+        if event == "evidence_report":
+            letters.filtered("auto_receive")._attach_evidence_reports()
+            return
         new_state = EVENT_STATES.get(event)
         if not new_state:
             return
@@ -297,18 +300,12 @@ class EngagementLetter(models.Model):
                     }
                 )
                 letter.signed_attachment_id = letter.signed_attachment_id or attachment
-            reports = Attachment.search(
-                [
-                    ("res_model", "=", collection._name),
-                    ("res_id", "=", collection.id),
-                    "|",
-                    ("name", "=ilike", "Rapport de preuve%"),
-                    ("name", "=ilike", "%report%"),
-                ]
-            )
-            if collection.evidence_report_id:
-                reports |= collection.evidence_report_id
-            for report in reports:
+
+    def _attach_evidence_reports(self):
+        """Keep a copy of the collection's evidence report on the letter: it outlives the purge."""
+        for letter in self:
+            report = letter.collection_id.evidence_report_id
+            if report:
                 report.copy({"res_model": letter._name, "res_id": letter.id})
 
     # ------------------------------------------------------------------

@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tools.safe_eval import safe_eval
 
-from .common import EsignCase
+from .common import EsignCase, as_signer
 
 
 class EngagementLetterCase(EsignCase):
@@ -228,7 +228,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         warning = letter.message_ids.filtered(lambda m: self.signatory.partner_id in m.partner_ids)
         self.assertTrue(warning, "the firm's signatory is told the client has signed")
         self.assertIn("client has signed", warning[0].body)
-        firm._action_sign()
+        as_signer(firm)._action_sign()
         self.assertEqual(letter.collection_id.state, "done")
         self.assertEqual(letter.state, "signed")
         self.assertTrue(letter.next_renewal_date)
@@ -246,30 +246,27 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         for step in ("launched", "signed the letter electronically", "signed by the client and the firm"):
             self.assertIn(step, bodies, "each change of state is in the chatter")
 
-    def test_evidence_report_attached_when_present(self):
+    def test_evidence_report_attached_when_made(self):
         letter, (client, firm) = self.launched(auto_receive=True)
         collection = letter.collection_id
-        self.env["ir.attachment"].create(
-            {
-                "name": "Rapport de preuve COL.pdf",
-                "raw": self.pdf,
-                "res_model": "esign.collection",
-                "res_id": collection.id,
-            }
+        client._sign_documents()
+        as_signer(firm)._sign_documents()
+        self.assertEqual(letter.state, "signed")
+        self.env["esign.collection"]._cron_evidence_reports()
+        self.assertTrue(collection.evidence_report_id)
+        copies = self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", "engagement.letter"),
+                ("res_id", "=", letter.id),
+                ("checksum", "=", collection.evidence_report_id.checksum),
+            ]
         )
-        client._action_sign()
-        firm._action_sign()
-        names = (
-            self.env["ir.attachment"]
-            .search([("res_model", "=", "engagement.letter"), ("res_id", "=", letter.id)])
-            .mapped("name")
-        )
-        self.assertTrue(any(name.startswith("Rapport de preuve") for name in names))
+        self.assertTrue(copies, "a copy of the evidence report stays on the letter after the purge")
 
     def test_without_auto_receive_nothing_generated(self):
         letter, (client, firm) = self.launched()
         client._action_sign()
-        firm._action_sign()
+        as_signer(firm)._action_sign()
         self.assertEqual(letter.state, "signed")
         self.assertFalse(letter.signed_attachment_id)
         self.assertFalse(letter.billing_line_ids)
