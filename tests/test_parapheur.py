@@ -5,6 +5,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, tagged
 
+from ..services.pdf_verify import check_pdf_signatures
 from .common import EsignCase
 from .sms_server import RecordingSmsServer
 
@@ -95,6 +96,11 @@ class TestParapheur(EsignCase):
                 collection.event_ids.filtered(lambda e: e.event_type == "parapheur").actor_user_id, self.signatory
             )
         self.assertFalse(self._parapheur(), "nothing left to sign")
+        roots = self.company._esign_trust_roots()
+        for document in self.collections.document_ids:
+            checks = check_pdf_signatures(document._current_pdf(), roots)
+            self.assertIn("Sylvie Signataire", [check.signer_name for check in checks])
+            self.assertTrue(checks and all(check.sound for check in checks), "each document validates with pyHanko")
 
     def test_wrong_code_signs_nothing(self):
         wizard = self._wizard(self._parapheur())
