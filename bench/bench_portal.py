@@ -105,9 +105,20 @@ def prepare(args, sms_url, base_url):
                 "esign_otp_hourly_limit": max(5, args.signers),
             }
         )
-        firm = env["res.partner"].create(
-            {"name": "Cabinet", "email": "associe@cabinet.example", "mobile": "+33 6 98 76 54 32"}
+        signatory = (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Associée Signataire",
+                    "login": "bench_portal_signatory",
+                    "email": "associe@cabinet.example",
+                    "groups_id": [(4, env.ref("engagement_letter_esign.group_esign_signatory").id)],
+                }
+            )
         )
+        firm = signatory.partner_id
+        firm.mobile = "+33 6 98 76 54 32"
         for index in range(args.signers + 1):
             partner = env["res.partner"].create(
                 {
