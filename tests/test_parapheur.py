@@ -7,28 +7,16 @@ from odoo.tests import freeze_time, tagged
 
 from ..services.pdf_verify import check_pdf_signatures
 from .common import EsignCase
-from .sms_server import RecordingSmsServer
+from .test_signing_page import EsignPortalMixin
 
 
 @tagged("post_install", "-at_install")
-class TestParapheur(EsignCase):
+class TestParapheur(EsignPortalMixin, EsignCase):
     """A signatory signs many collections with one SMS code, in the background."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sms_server = RecordingSmsServer().__enter__()
-        cls.addClassCleanup(cls.sms_server.__exit__, None, None, None)
-        cls.company.sudo().write(
-            {
-                "esign_sms_gateway": "http",
-                "esign_http_url": cls.sms_server.url + "/sms",
-                "esign_http_method": "POST",
-                "esign_http_headers": '{"Content-Type": "application/json"}',
-                "esign_http_body": '{"to": "{to}", "text": "{message}"}',
-                "esign_sms_timeout": 2,
-            }
-        )
         cls.collections = cls.env["esign.collection"]
         for index in range(3):
             collection = cls.make_collection(subject=f"Lettre de mission {index}", documents=2)
