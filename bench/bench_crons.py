@@ -11,11 +11,10 @@ events and file deletion included), then a second run of each with nothing left 
 import argparse
 import io
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
+from bench_database import create_database
 from reportlab.pdfgen import canvas
 
 TOTAL = 100_000
@@ -30,27 +29,6 @@ def parse_args():
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-data"))
     parser.add_argument("--total", type=int, default=TOTAL)
     return parser.parse_args()
-
-
-def create_database(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            args.db,
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            "-i",
-            "engagement_letter_esign",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
 
 
 def fill(env, total):
@@ -176,7 +154,7 @@ def main():
     import odoo
     from odoo.modules.registry import Registry
 
-    create_database(args)
+    create_database(args.db, args.addons_path, args.data_dir)
     odoo.tools.config.parse_config(
         [f"--addons-path={args.addons_path}", f"--data-dir={args.data_dir}", "-d", args.db, "--log-level=warn"]
     )

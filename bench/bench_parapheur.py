@@ -16,11 +16,12 @@ import argparse
 import os
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
+
+from bench_database import create_database
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
@@ -33,27 +34,6 @@ def parse_args():
     parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-data"))
     parser.add_argument("--count", type=int, default=100)
     return parser.parse_args()
-
-
-def create_database(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-d",
-            args.db,
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            "-i",
-            "engagement_letter_esign",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-    )
 
 
 def rss_mb():
@@ -131,7 +111,7 @@ def main():
 
     config["addons_path"] = args.addons_path
     config["data_dir"] = args.data_dir
-    create_database(args)
+    create_database(args.db, args.addons_path, args.data_dir)
     tsa = LocalTimestampAuthority().start()
     sms = RecordingSmsServer().__enter__()
     registry = odoo.modules.registry.Registry(args.db)

@@ -1,5 +1,3 @@
-import base64
-import binascii
 from urllib.parse import quote
 
 from odoo import http
@@ -15,7 +13,6 @@ SAFE_HEADERS = [
     ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store"),
 ]
-MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
 
 
 class EsignSigningController(http.Controller):
@@ -132,14 +129,7 @@ class EsignSigningController(http.Controller):
         signer_sudo = self._signer_sudo(signer_id, token)
         if not signer_sudo or not request.validate_csrf(csrf_token):
             return {"error": request.env._("This link is not valid: please reload the page.")}
-        image = None
-        if signature:
-            try:
-                image = base64.b64decode(signature, validate=True)
-            except (binascii.Error, ValueError):
-                image = None
-            if image and (len(image) > MAX_SIGNATURE_BYTES or not image.startswith(b"\x89PNG")):
-                image = None
+        image = signer_sudo._decode_drawn_signature(signature)
         try:
             result = signer_sudo._portal_sign(code, image, bool(accepted), **self._evidence())
         except UserError as error:

@@ -24,6 +24,7 @@ SIGNER_STATES = [
 SIGNER_ROLES = [("client", "Client"), ("firm", "Firm"), ("other", "Other")]
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 REFUSAL_REASON_MAX_LENGTH = 1000
+MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
 IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
 
@@ -320,6 +321,17 @@ class EsignSigner(models.Model):
         if not self.mobile:
             return {"error": self.env._("No mobile number is on file for you: please contact the firm.")}
         return self.env["esign.otp"]._request_for(self, **evidence)
+
+    @api.model
+    def _decode_drawn_signature(self, signature):
+        """The PNG bytes of a drawn signature sent as base64, or None when it is not a small PNG."""
+        try:
+            image = base64.b64decode(signature or "", validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        if not image or len(image) > MAX_SIGNATURE_BYTES or not image.startswith(b"\x89PNG"):
+            return None
+        return image
 
     def _portal_sign(self, code, signature_image, accepted, **evidence):
         """Check everything the signer gave, then sign; ``{"signed": True}`` or ``{"error": ...}``.
