@@ -7,7 +7,7 @@
     "author": "engagement_letter_esign developers",
     "website": "https://github.com/engagement-letter-esign/engagement_letter_esign",
     "license": "LGPL-3",
-    "depends": ["mail", "portal", "sms", "phone_validation", "contacts"],
+    "depends": ["mail", "portal", "sms", "phone_validation", "contacts", "account"],
     "external_dependencies": {"python": ["pyhanko", "phonenumbers"]},
     "data": [
         "security/esign_security.xml",

@@ -74,6 +74,7 @@ class EngagementLetter(models.Model):
     next_renewal_date = fields.Date(compute="_compute_next_renewal_date", store=True)
     fee_line_ids = fields.One2many("engagement.letter.fee.line", "letter_id", string="Fees", copy=True)
     billing_line_ids = fields.One2many("engagement.letter.billing.line", "letter_id", string="Billing plan")
+    invoice_count = fields.Integer(compute="_compute_invoice_count", groups="account.group_account_invoice")
     amount_yearly = fields.Monetary(
         string="Yearly fees", compute="_compute_amount_yearly", currency_field="currency_id"
     )
@@ -112,6 +113,11 @@ class EngagementLetter(models.Model):
         factor = {"monthly": 12, "quarterly": 4, "yearly": 1, "once": 1}
         for letter in self:
             letter.amount_yearly = sum(line.amount * factor[line.periodicity] for line in letter.fee_line_ids)
+
+    @api.depends("billing_line_ids.invoice_id")
+    def _compute_invoice_count(self):
+        for letter in self:
+            letter.invoice_count = len(letter.billing_line_ids.invoice_id)
 
     @api.depends("tacit_renewal", "fiscal_year_end", "state")
     def _compute_next_renewal_date(self):
@@ -224,6 +230,17 @@ class EngagementLetter(models.Model):
             "res_id": self.collection_id.id,
             "view_mode": "form",
         }
+
+    def action_open_invoices(self):
+        """The draft (or since posted) invoices made from the billing plan."""
+        self.ensure_one()
+        invoices = self.billing_line_ids.invoice_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [("id", "in", invoices.ids)]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        if len(invoices) == 1:
+            action.update({"views": [(False, "form")], "view_mode": "form", "res_id": invoices.id})
+        return action
 
     # ------------------------------------------------------------------
     # Following the signature collection

@@ -1,4 +1,15 @@
-from odoo import fields, models
+import logging
+import threading
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.tools import SQL
+from odoo.tools.misc import format_date
+
+_logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 200
 
 
 class EngagementLetterBillingLine(models.Model):
@@ -13,3 +24,155 @@ class EngagementLetterBillingLine(models.Model):
     name = fields.Char(string="Label", required=True)
     due_date = fields.Date(required=True, index=True)
     amount = fields.Monetary(required=True, currency_field="currency_id")
+    # Set once by the scheduled action: a deleted draft invoice is not made again behind the user's back.
+    state = fields.Selection(
+        [("planned", "Planned"), ("invoiced", "Invoiced")],
+        string="Status",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        default="planned",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="account.group_account_invoice",
+    )
+
+    # ------------------------------------------------------------------
+    # Draft invoices of the lines that fall due
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _due_lines_from(self, today, company_ids):
+        return SQL(
+            """
+              FROM engagement_letter_billing_line line
+              JOIN engagement_letter letter ON letter.id = line.letter_id
+             WHERE line.state = 'planned'
+               AND line.due_date <= %s
+               AND letter.state = 'signed'
+               AND line.company_id = ANY(%s)
+            """,
+            today,
+            company_ids,
+        )
+
+    @api.model
+    def _claim_due_lines(self, today, company_ids, limit):
+        """Lock due lines no other worker holds, so two workers never invoice the same line."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT line.id %s ORDER BY line.due_date, line.id LIMIT %s FOR NO KEY UPDATE OF line SKIP LOCKED",
+                self._due_lines_from(today, company_ids),
+                limit,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _count_due_lines(self, today, company_ids):
+        self.env.cr.execute(SQL("SELECT count(*) %s", self._due_lines_from(today, company_ids)))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _sale_journals(self):
+        """The sale journal of each company that has one: without it no invoice can be made."""
+        journals = self.env["account.journal"].sudo().search([("type", "=", "sale")], order="sequence, id")
+        by_company = {}
+        for journal in journals:
+            by_company.setdefault(journal.company_id.id, journal)
+        return by_company
+
+    @api.model
+    def _warn_companies_without_journal(self, today, journals):
+        self.env.flush_all()
+        domain = [
+            ("state", "=", "planned"),
+            ("due_date", "<=", today),
+            ("letter_id.state", "=", "signed"),
+            ("company_id", "not in", list(journals)),
+        ]
+        for group in self._read_group(domain, ["company_id"], ["__count"]):
+            company, count = group
+            _logger.warning(
+                "Engagement letters: %s billing line(s) of %s fall due but the company has no sale journal: "
+                "no invoice made. Install a chart of accounts.",
+                count,
+                company.name,
+            )
+
+    @api.model
+    def _cron_create_invoices(self, chunk_size=CHUNK_SIZE):
+        """Make the draft customer invoice of each billing line due on a signed letter, chunk by chunk.
+
+        Several workers can run it at once: each claims different lines (SKIP LOCKED).
+        """
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        today = fields.Date.context_today(self)
+        journals = self._sale_journals()
+        self._warn_companies_without_journal(today, journals)
+        company_ids = list(journals)
+        remaining = self._count_due_lines(today, company_ids)
+        done = 0
+        while remaining:
+            lines = self._claim_due_lines(today, company_ids, chunk_size)
+            if not lines:
+                break
+            lines._create_invoices(journals)
+            self.env.flush_all()
+            done += len(lines)
+            remaining = max(remaining - len(lines), 0)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if auto_commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done
+
+    def _invoice_values(self, journal):
+        self.ensure_one()
+        letter = self.letter_id
+        return {
+            "move_type": "out_invoice",
+            "partner_id": letter.partner_id.id,
+            "company_id": letter.company_id.id,
+            "currency_id": letter.currency_id.id,
+            "journal_id": journal.id,
+            "invoice_date": self.due_date,
+            "invoice_origin": letter.name,
+            "invoice_line_ids": [
+                Command.create({"name": self.name, "quantity": 1.0, "price_unit": self.amount}),
+            ],
+        }
+
+    def _create_invoices(self, journals):
+        """One draft invoice per line, all made by a single ``create``, then a note on each letter."""
+        lines = self.sudo()
+        invoices = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(default_move_type="out_invoice")
+            .create([line._invoice_values(journals[line.company_id.id]) for line in lines])
+        )
+        for line, invoice in zip(lines, invoices, strict=True):
+            line.write({"invoice_id": invoice.id, "state": "invoiced"})
+        for letter, letter_lines in lines.grouped("letter_id").items():
+            items = Markup("").join(
+                Markup("<li>%s: %s</li>")
+                % (
+                    line.invoice_id._get_html_link(),
+                    self.env._(
+                        "%(label)s, due on %(date)s", label=line.name, date=format_date(self.env, line.due_date)
+                    ),
+                )
+                for line in letter_lines
+            )
+            letter.message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (self.env._("Draft invoices created from the billing plan:"), items)
+            )
+        return invoices

@@ -5,6 +5,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import UserError
+from odoo.tests import freeze_time
 from odoo.tools.safe_eval import safe_eval
 
 from .common import EsignCase, as_signer
@@ -359,3 +360,92 @@ class TestRenewal(EngagementLetterCase):
         self.assertEqual(news.previous_letter_id, letters)
         self.assertEqual(sorted(news.mapped("fiscal_year_start")), [date(2026, 7, 1), date(2027, 1, 1)])
         self.assertEqual(news.mapped("fee_line_ids.amount"), [250.0, 250.0])
+
+
+class TestInvoicing(EngagementLetterCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id |= cls.env.ref("account.group_account_invoice")
+        cls.journal = cls.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", cls.company.id)], limit=1
+        )
+
+    def signed_letter(self, state="signed"):
+        letter = self.make_letter(
+            fees=[("Tenue mensuelle", 250.0, "monthly"), ("Liasse fiscale", 1200.0, "yearly")], billing_day=5
+        )
+        letter._generate_billing_plan()
+        letter.write({"state": state})
+        return letter
+
+    def run_cron(self, day, **kwargs):
+        with freeze_time(day):
+            return self.env["engagement.letter.billing.line"]._cron_create_invoices(**kwargs)
+
+    def test_invoices_of_due_lines_only(self):
+        self.assertTrue(self.journal, "installing account gives the company a chart of accounts and a sale journal")
+        letter = self.signed_letter()
+        self.assertEqual(self.run_cron("2026-03-04"), 3, "January and February fees and the yearly fee are due")
+        invoiced = letter.billing_line_ids.filtered(lambda line: line.state == "invoiced")
+        self.assertEqual(
+            sorted((line.due_date, line.name) for line in invoiced),
+            [
+                (date(2026, 1, 5), "Liasse fiscale"),
+                (date(2026, 1, 5), "Tenue mensuelle"),
+                (date(2026, 2, 5), "Tenue mensuelle"),
+            ],
+        )
+        for line in invoiced:
+            invoice = line.invoice_id
+            self.assertEqual(invoice.move_type, "out_invoice")
+            self.assertEqual(invoice.state, "draft")
+            self.assertEqual(invoice.partner_id, self.client_company)
+            self.assertEqual(invoice.invoice_date, line.due_date)
+            self.assertEqual(invoice.amount_untaxed, line.amount)
+            self.assertEqual(invoice.invoice_line_ids.name, line.name)
+            self.assertEqual((invoice.company_id, invoice.currency_id), (letter.company_id, letter.currency_id))
+            self.assertEqual(invoice.journal_id, self.journal)
+            self.assertEqual(invoice.invoice_origin, letter.name)
+        planned = letter.billing_line_ids - invoiced
+        self.assertFalse(planned.invoice_id)
+        self.assertEqual(set(planned.mapped("state")), {"planned"})
+        self.assertIn("Draft invoices created from the billing plan", letter.message_ids[0].body)
+        self.assertEqual(letter.invoice_count, 3)
+        action = letter.action_open_invoices()
+        self.assertEqual(self.env["account.move"].search(action["domain"]), invoiced.invoice_id)
+
+        self.assertEqual(self.run_cron("2026-03-04"), 0, "a second run invoices nothing twice")
+        self.assertEqual(self.run_cron("2026-03-05"), 1, "the March fee on its due date")
+        self.assertEqual(letter.invoice_count, 4)
+        self.assertEqual(len(letter.billing_line_ids.invoice_id), 4)
+
+    def test_letters_not_signed_are_not_invoiced(self):
+        letters = self.signed_letter("client_signed") | self.signed_letter("cancelled")
+        self.assertEqual(self.run_cron("2026-12-31"), 0)
+        self.assertFalse(letters.billing_line_ids.invoice_id)
+
+    def test_chunks_report_progress(self):
+        letter = self.signed_letter()
+        progress = []
+        original = type(self.env["ir.cron"])._notify_progress
+
+        def record(cron_self, *, done, remaining, deactivate=False):
+            progress.append((done, remaining))
+            return original(cron_self, done=done, remaining=remaining, deactivate=deactivate)
+
+        self.patch(type(self.env["ir.cron"]), "_notify_progress", record)
+        self.assertEqual(self.run_cron("2026-04-05", chunk_size=2), 5)
+        self.assertEqual(progress, [(2, 3), (4, 1), (5, 0)])
+        self.assertEqual(len(letter.billing_line_ids.invoice_id), 5, "one invoice per due line")
+
+    def test_company_without_sale_journal_is_skipped(self):
+        letter = self.signed_letter()
+        self.env["account.journal"].search([("type", "=", "sale")]).action_archive()
+        with self.assertLogs(
+            "odoo.addons.engagement_letter_esign.models.engagement_letter_billing_line", "WARNING"
+        ) as logs:
+            self.assertEqual(self.run_cron("2026-03-04"), 0)
+        self.assertIn("no sale journal", logs.output[0])
+        self.assertFalse(letter.billing_line_ids.invoice_id)
+        self.assertEqual(set(letter.billing_line_ids.mapped("state")), {"planned"})
