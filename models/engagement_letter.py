@@ -285,13 +285,21 @@ class EngagementLetter(models.Model):
             letter.message_post(body=message % letter.collection_id.name)
 
     def _notify_signatory_client_signed(self):
-        for letter in self:
-            partners = letter.signatory_id.partner_id
-            letter.message_post(
-                body=self.env._("The client has signed the engagement letter: it is your turn to sign."),
-                partner_ids=partners.ids,
-                subtype_xmlid="mail.mt_comment",
-            )
+        """E-mail the firm's signatory (editable template), logged in the chatter."""
+        template = self.env.ref(
+            "engagement_letter_esign.mail_template_engagement_letter_client_signed", raise_if_not_found=False
+        )
+        for letter in self.filtered("signatory_id"):
+            if template:
+                letter.message_post_with_source(
+                    template.sudo(), subtype_xmlid="mail.mt_comment", message_type="notification"
+                )
+            else:
+                letter.message_post(
+                    body=self.env._("The client has signed the engagement letter: it is your turn to sign."),
+                    partner_ids=letter.signatory_id.partner_id.ids,
+                    subtype_xmlid="mail.mt_comment",
+                )
 
     def _on_signed(self):
         """Signed by all: keep the signed copies, plan the billing and start the mission."""
