@@ -36,7 +36,6 @@ class EngagementLetterBillingLine(models.Model):
     )
     invoice_id = fields.Many2one(
         "account.move",
-        string="Invoice",
         readonly=True,
         copy=False,
         index="btree_not_null",
