@@ -229,6 +229,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         self.assertTrue(warning, "the firm's signatory is told the client has signed")
         self.assertIn("client has signed", warning[0].body)
         as_signer(firm)._action_sign()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.collection_id.state, "done")
         self.assertEqual(letter.state, "signed")
         self.assertTrue(letter.next_renewal_date)
@@ -251,6 +252,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         collection = letter.collection_id
         client._sign_documents()
         as_signer(firm)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.state, "signed")
         self.env["esign.collection"]._cron_evidence_reports()
         self.assertTrue(collection.evidence_report_id)
@@ -267,6 +269,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         letter, (client, firm) = self.launched()
         client._action_sign()
         as_signer(firm)._action_sign()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.state, "signed")
         self.assertFalse(letter.signed_attachment_id)
         self.assertFalse(letter.billing_line_ids)
