@@ -1,3 +1,4 @@
+import logging
 import threading
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from odoo.tools.misc import hash_sign, verify_hash_signed
 from ..services import pades
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
+
+_logger = logging.getLogger(__name__)
 
 COLLECTION_STATES = [
     ("draft", "Draft"),
@@ -95,6 +98,14 @@ class EsignCollection(models.Model):
         help="Generated when the collection is done; kept after its documents are purged.",
     )
     evidence_report_due = fields.Boolean(readonly=True, copy=False)
+    seal_due = fields.Boolean(
+        string="Sealing in progress",
+        readonly=True,
+        copy=False,
+        help="Every signer has signed: the firm's seal is being applied in the background.",
+    )
+    seal_attempt_date = fields.Datetime(string="Last sealing attempt", readonly=True, copy=False)
+    seal_error = fields.Char(string="Sealing problem", readonly=True, copy=False)
     res_model = fields.Char(string="Related document model", index=True, copy=False)
     res_id = fields.Many2oneReference(string="Related document ID", model_field="res_model", copy=False)
 
@@ -136,6 +147,13 @@ class EsignCollection(models.Model):
             self._table,
             ["id"],
             where="evidence_report_due",
+        )
+        create_index(
+            self.env.cr,
+            "esign_collection_seal_due_idx",
+            self._table,
+            ["id"],
+            where="seal_due",
         )
 
     @api.depends("document_ids", "signer_ids.state", "signer_ids.name")
@@ -288,6 +306,7 @@ class EsignCollection(models.Model):
 
     def action_launch(self):
         self._check_launchable()
+        self._esign_certify_documents()
         now = fields.Datetime.now()
         for collection in self:
             collection.write(
@@ -308,11 +327,11 @@ class EsignCollection(models.Model):
     # ------------------------------------------------------------------
 
     def _advance(self):
-        """Give the turn to the next group of signers, or complete the collection."""
-        for collection in self.filtered(lambda c: c.state == "in_progress"):
+        """Give the turn to the next group of signers, or queue the seal once everyone has signed."""
+        for collection in self.filtered(lambda c: c.state == "in_progress" and not c.seal_due):
             pending = collection.signer_ids.filtered(lambda s: s.state in ("waiting", "to_sign"))
             if not pending:
-                collection._complete()
+                collection._queue_seal()
                 continue
             groups = pending.grouped("signing_order")
             current = groups[min(groups)]
@@ -320,6 +339,35 @@ class EsignCollection(models.Model):
             newcomers = current.filtered(lambda s: s.state == "waiting")
             if newcomers:
                 newcomers._give_turn()
+
+    def _queue_seal(self):
+        """Everyone has signed: the seal and the closing follow in a scheduled action woken at once.
+
+        A signer's request thus carries only their own signature, and a seal that fails (timestamp
+        authority down...) is retried without touching what the signers signed.
+        """
+        self.write({"seal_due": True, "seal_error": False})
+        self.env.ref("engagement_letter_esign.ir_cron_esign_seal").sudo()._trigger()
+
+    def _seal_and_complete(self):
+        """Seal and close each collection on its own: one that fails keeps its signatures and is retried."""
+        sealing = {}
+        for collection in self:
+            now = fields.Datetime.now()
+            try:
+                with self.env.cr.savepoint():
+                    collection._esign_seal_documents(sealing)
+                    collection.write({"seal_due": False, "seal_attempt_date": now, "seal_error": False})
+                    collection._complete()
+            except UserError as error:
+                message = str(error.args[0])[:250]
+                _logger.warning("Sealing of %s failed, to retry: %s", collection.name, message)
+                if collection.seal_error != message:
+                    collection._notify_preparer(
+                        Markup("<p>%s</p><p>%s</p>")
+                        % (self.env._("The seal could not be applied yet; it will be retried."), message)
+                    )
+                collection.write({"seal_attempt_date": now, "seal_error": message})
 
     def _complete(self):
         self._end("done")
@@ -392,12 +440,8 @@ class EsignCollection(models.Model):
             collection.with_context(**context).message_post_with_source(template, subtype_xmlid=subtype_xmlid)
 
     def _on_done(self):
-        """What follows a completed collection: the firm's seal now, the evidence report just after.
-
-        The report (wkhtmltopdf) is made by a scheduled action woken at once, so that the last
-        signer's request only carries their own signature and the seal.
-        """
-        self._esign_seal_documents()
+        """What follows a sealed, completed collection: the evidence report, made by a scheduled action
+        woken at once (wkhtmltopdf takes about a second a report)."""
         self.write({"evidence_report_due": True})
         self.env.ref("engagement_letter_esign.ir_cron_esign_evidence_report").sudo()._trigger()
 
@@ -427,26 +471,46 @@ class EsignCollection(models.Model):
             time=moment.strftime("%H:%M:%S %Z"),
         )
 
-    def _esign_seal_documents(self):
+    def _esign_certify_documents(self):
+        """The firm certifies each document before anyone signs: every signature field laid out, then
+        only signing allowed. Done at launch, so that a signer's request carries only their signature.
+
+        All documents are certified before anything is written, so a failure launches nothing.
+        """
+        for collection in self:
+            company = collection.company_id
+            credential = company._esign_seal_credential()
+            timestamper = company._esign_timestamper()
+            places = collection._esign_field_places()
+            certified = [(doc, doc._esign_certify(places, credential, timestamper)) for doc in collection.document_ids]
+            for document, data in certified:
+                if data is None:
+                    continue
+                document._esign_store_revision(data)
+                collection._log_event(
+                    "certified",
+                    document_id=document.id,
+                    document_sha256=document.signed_sha256,
+                    description=self.env._("Certified by %s", company.name)[:250],
+                )
+
+    def _esign_seal_documents(self, sealing=None):
         """Seal every document with the firm's certificate, a locking signature; then, with a timestamp
         authority, embed the validation data and add a document timestamp (PAdES B-LTA).
 
         All documents are sealed before anything is written, so a failure changes nothing.
+        ``sealing`` caches, per company, what every collection of a run shares.
         """
+        sealing = {} if sealing is None else sealing
         for collection in self:
             documents = collection.document_ids.filtered(lambda d: not d.sealed_date and not d.purged)
             if not documents:
                 continue
             documents._esign_lock()
             company = collection.company_id
-            credential = company._esign_seal_credential()
-            timestamper = company._esign_timestamper(fresh=True)
-            context = None
-            if timestamper:
-                try:
-                    context = company._esign_validation_context(timestamper)
-                except pades.TimestampUnavailable as exc:
-                    raise UserError(documents[0]._esign_timestamp_failure_message()) from exc
+            if company not in sealing:
+                sealing[company] = company._esign_sealing_tools()
+            credential, timestamper, context = sealing[company]
             places = collection._esign_field_places()
             text = collection._esign_seal_stamp_text()
             sealed = [
@@ -584,6 +648,8 @@ class EsignCollection(models.Model):
         for collection in self:
             if collection.state not in ("in_progress", "expired"):
                 raise UserError(self.env._("Only a collection in progress or expired can be reminded."))
+            if collection.seal_due:
+                raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
         now = fields.Datetime.now()
         for collection in self:
             extension = timedelta(days=collection.company_id.esign_extension_days)
@@ -624,6 +690,8 @@ class EsignCollection(models.Model):
         for collection in self:
             if collection.state not in (*PREPARATION_STATES, "in_progress"):
                 raise UserError(self.env._("Only a collection not yet ended can be cancelled."))
+            if collection.seal_due:
+                raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
         self._end("cancelled")
         self.write({"cancel_reason": reason.strip()})
         self._log_event("cancelled", description=reason.strip()[:500])
@@ -683,7 +751,7 @@ class EsignCollection(models.Model):
     def _cron_expire(self, batch_size=CRON_BATCH_SIZE):
         """Expire the collections in progress whose deadline has passed."""
         return self._run_due_batches(
-            "state = 'in_progress' AND deadline <= %s",
+            "state = 'in_progress' AND seal_due IS NOT TRUE AND deadline <= %s",
             [fields.Datetime.now()],
             lambda batch: batch._expire(),
             batch_size,
@@ -759,10 +827,20 @@ class EsignCollection(models.Model):
         )
 
     @api.model
+    def _cron_seal(self, batch_size=20):
+        """Seal and close the collections every signer has signed; each failed one waits for the next run."""
+        return self._run_due_batches(
+            "state = 'in_progress' AND seal_due AND (seal_attempt_date IS NULL OR seal_attempt_date < %s)",
+            [fields.Datetime.now()],
+            lambda batch: batch._seal_and_complete(),
+            batch_size,
+        )
+
+    @api.model
     def _cron_remind(self, batch_size=CRON_BATCH_SIZE):
         """Automatic reminders, for companies that turned them on; they do not push the deadline."""
         where = """
-            state = 'in_progress' AND id IN (
+            state = 'in_progress' AND seal_due IS NOT TRUE AND id IN (
                 SELECT c.id FROM esign_collection c JOIN res_company co ON co.id = c.company_id
                  WHERE c.state = 'in_progress' AND co.esign_auto_reminder_days > 0
                    AND COALESCE(c.last_reminder_date, c.launch_date)

@@ -20,20 +20,28 @@ class EsignCollection(models.Model):
         "collaborators act for them through the delegations they gave.",
     )
 
-    def _acts_by_delegation(self):
-        """Whether the current user acts for someone else here (not themselves, not a manager)."""
-        self.ensure_one()
+    @api.model
+    def _acts_for(self, accountant):
+        """Whether the current user acts for ``accountant`` (not themselves, not a manager)."""
         return bool(
-            self.on_behalf_of_id
-            and self.on_behalf_of_id != self.env.user
+            accountant
+            and accountant != self.env.user
             and not self.env.su
             and not self.env.user.has_group("engagement_letter_esign.group_esign_manager")
         )
 
+    def _acts_by_delegation(self):
+        self.ensure_one()
+        return self._acts_for(self.on_behalf_of_id)
+
+    @api.model
+    def _check_right_for(self, accountants, right, message):
+        for accountant in accountants:
+            if self._acts_for(accountant) and not self.env["esign.delegation"]._has_right(accountant, right):
+                raise UserError(message % accountant.name)
+
     def _check_delegated(self, right, message):
-        for collection in self.filtered(lambda c: c._acts_by_delegation()):
-            if not self.env["esign.delegation"]._has_right(collection.on_behalf_of_id, right):
-                raise UserError(message % collection.on_behalf_of_id.name)
+        self._check_right_for(self.on_behalf_of_id, right, message)
 
     def _log_delegated(self, action_label, on_behalf=False):
         """Who acted for whom: in the proof journal and on the chatter."""
@@ -47,21 +55,27 @@ class EsignCollection(models.Model):
             collection._log_event("delegated", description=description)
             collection.message_post(body=Markup("<p>%s</p>") % description, subtype_xmlid="mail.mt_note")
 
+    def _prepare_right_message(self):
+        return self.env._("%s has not given you the right to prepare collections on their behalf.")
+
     @api.model_create_multi
     def create(self, vals_list):
-        collections = super().create(vals_list)
-        collections._check_delegated(
-            "can_prepare", self.env._("%s has not given you the right to prepare collections on their behalf.")
+        # Checked before creating, so that the user reads why rather than an access error on a document.
+        accountants = self.env["res.users"].browse(
+            {vals["on_behalf_of_id"] for vals in vals_list if vals.get("on_behalf_of_id")}
         )
+        self._check_right_for(accountants, "can_prepare", self._prepare_right_message())
+        collections = super().create(vals_list)
         collections._log_delegated(self.env._("Prepared"))
         return collections
 
     def write(self, vals):
+        if vals.get("on_behalf_of_id"):
+            self._check_right_for(
+                self.env["res.users"].browse(vals["on_behalf_of_id"]), "can_prepare", self._prepare_right_message()
+            )
         result = super().write(vals)
         if "on_behalf_of_id" in vals:
-            self._check_delegated(
-                "can_prepare", self.env._("%s has not given you the right to prepare collections on their behalf.")
-            )
             self._log_delegated(self.env._("Prepared"))
         return result
 

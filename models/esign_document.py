@@ -146,12 +146,20 @@ class EsignDocument(models.Model):
 
         Raises UserError when the document cannot take the signature or the timestamp authority fails.
         """
+        return self._esign_pades(pades.sign_pdf, credential, field_name, places, stamp_text, **options)
+
+    def _esign_certify(self, places, certifier, timestamper):
+        """The bytes of this document certified by the firm, or None when it was signed elsewhere first."""
+        return self._esign_pades(pades.certify_pdf, places, certifier, timestamper)
+
+    def _esign_pades(self, operation, *args, **options):
+        """Run a pyHanko ``operation`` on the current revision, turning its refusals into UserError."""
         self.ensure_one()
         data = self._current_pdf()
         if not data:
             raise UserError(self.env._("The file of “%s” was purged: it cannot be signed.", self.name))
         try:
-            return pades.sign_pdf(data, credential, field_name, places, stamp_text, **options)
+            return operation(data, *args, **options)
         except pades.TimestampUnavailable as exc:
             raise UserError(self._esign_timestamp_failure_message()) from exc
         except pades.SigningRefused as exc:

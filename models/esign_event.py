@@ -30,6 +30,7 @@ EVENT_TYPES = [
     ("otp_verified", "Code checked"),
     ("signer_blocked", "Signer blocked"),
     ("downloaded", "Downloaded"),
+    ("certified", "Certified by the firm"),
     ("sealed", "Sealed"),
     ("delegated", "Done by delegation"),
 ]

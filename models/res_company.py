@@ -460,6 +460,20 @@ class ResCompany(models.Model):
             fresh=fresh,
         )
 
+    def _esign_sealing_tools(self):
+        """The seal's credential, a fresh timestamper and the validation context, shared by the
+        collections a run of the seal queue seals. Raises UserError when the authority is down."""
+        self.ensure_one()
+        credential = self._esign_seal_credential()
+        timestamper = self._esign_timestamper(fresh=True)
+        context = None
+        if timestamper:
+            try:
+                context = self._esign_validation_context(timestamper)
+            except pades.TimestampUnavailable as exc:
+                raise UserError(self.env["esign.document"]._esign_timestamp_failure_message()) from exc
+        return credential, timestamper, context
+
     def _esign_validation_context(self, timestamper):
         """What the seal embeds as validation data: the company's roots, a fresh CRL, the TSA's chain."""
         self.ensure_one()

@@ -7,10 +7,12 @@ because any change to page content after a signature would break it.
 
 import asyncio
 import io
+import threading
 import unicodedata
 from dataclasses import dataclass
 
 from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
 from cryptography import x509
 from PIL import Image
 from pyhanko.pdf_utils import layout
@@ -21,12 +23,15 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSContentSettings
-from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps import TimestampRequestError
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from requests import Session
+from requests.auth import HTTPBasicAuth
 
-from .pki import private_key_der, to_asn1
+from .pki import certificate_der, private_key_der, to_asn1
 
 SEAL_FIELD = "esign_seal"
 CERTIFICATION_FIELD = "esign_certification"
@@ -99,25 +104,56 @@ def make_signer(credential):
     )
 
 
+class SessionTimeStamper(RequestsHTTPTimeStamper):
+    """pyHanko's ``requests`` timestamp client over one kept-alive session per thread.
+
+    pyHanko's own clients open a new connection (and, for HTTPS, a new TLS context) for every
+    timestamp; in a parapheur batch of hundreds that is most of the cost of asking for one.
+    """
+
+    def __init__(self, url, timeout=10, auth=None):
+        super().__init__(url, timeout=timeout, auth=auth)
+        self._local = threading.local()
+
+    def _session(self):
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = Session()
+        return session
+
+    async def async_request_tsa_response(self, req):
+        # One signature at a time runs in this event loop: no need to hop to a thread.
+        try:
+            response = self._session().post(
+                self.url, data=req.dump(), headers=self.request_headers(), auth=self.auth, timeout=self.timeout
+            )
+        except OSError as exc:
+            raise TimestampRequestError("Error in communication with timestamp server") from exc
+        if response.headers.get("Content-Type") != "application/timestamp-reply":
+            raise TimestampRequestError("Timestamp server response is malformed.", response)
+        return tsp.TimeStampResp.load(response.content)
+
+
 _TIMESTAMPERS = {}
 _TIMESTAMPERS_MAX = 32
 
 
 def make_timestamper(url, username=None, password=None, timeout=10, fresh=False):
-    """pyHanko's HTTP timestamper, kept per authority: it caches the size probe it sends first.
+    """A timestamp client for the authority at ``url``, kept per authority: it keeps its connection
+    and the size probe it sends first.
 
     ``fresh`` gives a new one, whose certificates are those the authority uses now (needed when
     its chain is validated, as for the seal: the authority may have renewed its certificate).
     """
-    auth = (username, password or "") if username else None
+    auth = HTTPBasicAuth(username, password or "") if username else None
     if fresh:
-        return HTTPTimeStamper(url, timeout=timeout, auth=auth)
+        return SessionTimeStamper(url, timeout=timeout, auth=auth)
     key = (url, username, password, timeout)
     timestamper = _TIMESTAMPERS.get(key)
     if timestamper is None:
         if len(_TIMESTAMPERS) >= _TIMESTAMPERS_MAX:
             _TIMESTAMPERS.clear()
-        timestamper = _TIMESTAMPERS[key] = HTTPTimeStamper(url, timeout=timeout, auth=auth)
+        timestamper = _TIMESTAMPERS[key] = SessionTimeStamper(url, timeout=timeout, auth=auth)
     return timestamper
 
 
@@ -226,8 +262,22 @@ def _required_key_usage(certificate):
     return {"digital_signature"}
 
 
-def _run(pdf_signer, writer, timestamper, **kwargs):
+def _bytes_reserved(credential, timestamper):
+    """Room for the signature container, hex-encoded in the PDF: the certificates it carries, the
+    timestamp token (sized once per authority) and pyHanko's own 50 % margin.
+
+    It spares pyHanko the trial signature it would otherwise make to size each signature.
+    """
+    size = 4096 + sum(len(certificate_der(cert)) for cert in (credential.certificate, *credential.chain))
+    if timestamper is not None:
+        size += len(asyncio.run(timestamper.async_dummy_response("sha256")).dump())
+    return 2 * (size + size // 2)
+
+
+def _run(pdf_signer, writer, timestamper, reserve_for=None, **kwargs):
     try:
+        if reserve_for is not None:
+            kwargs["bytes_reserved"] = _bytes_reserved(reserve_for, timestamper)
         return pdf_signer.sign_pdf(writer, **kwargs).getvalue()
     except Exception as exc:
         if timestamper is not None and _is_timestamp_failure(exc):
@@ -237,7 +287,7 @@ def _run(pdf_signer, writer, timestamper, **kwargs):
 
 def _certify(reader, places, certifier, timestamper):
     """The firm's certification, first signature of the document: fields laid out, then only form
-    filling and signing allowed. Returns the reader of the certified revision."""
+    filling and signing allowed. Returns the bytes of the certified revision."""
     writer = IncrementalPdfFileWriter.from_reader(reader)
     _prepare_fields(writer, places)
     metadata = signers.PdfSignatureMetadata(
@@ -253,8 +303,19 @@ def _certify(reader, places, certifier, timestamper):
         timestamper=timestamper,
         new_field_spec=fields.SigFieldSpec(CERTIFICATION_FIELD),
     )
-    data = _run(pdf_signer, writer, timestamper)
-    return PdfFileReader(io.BytesIO(data), strict=False)
+    return _run(pdf_signer, writer, timestamper, reserve_for=certifier)
+
+
+def certify_pdf(data, places, certifier, timestamper=None):
+    """The firm's certification of ``data`` with every field of ``places`` laid out; None when the
+    document already carries a signature (signed elsewhere: a certification must come first).
+
+    Raises SigningRefused or TimestampUnavailable.
+    """
+    reader = check_signable(data)
+    if reader.embedded_signatures:
+        return None
+    return _certify(reader, places, certifier, timestamper)
 
 
 def sign_pdf(
@@ -280,7 +341,7 @@ def sign_pdf(
     """
     reader = check_signable(data)
     if certifier is not None and not reader.embedded_signatures:
-        reader = _certify(reader, places, certifier(), timestamper)
+        reader = PdfFileReader(io.BytesIO(_certify(reader, places, certifier(), timestamper)), strict=False)
     writer = IncrementalPdfFileWriter.from_reader(reader)
     _prepare_fields(writer, places)
     metadata = signers.PdfSignatureMetadata(
@@ -302,7 +363,14 @@ def sign_pdf(
     pdf_signer = signers.PdfSigner(
         metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png)
     )
-    return _run(pdf_signer, writer, timestamper, appearance_text_params={"text": latin_text(stamp_text)})
+    # The seal's container also carries validation data: pyHanko sizes that one itself.
+    return _run(
+        pdf_signer,
+        writer,
+        timestamper,
+        reserve_for=credential if validation_context is None else None,
+        appearance_text_params={"text": latin_text(stamp_text)},
+    )
 
 
 def validation_context(trust_roots, crls=(), extra_trust=()):

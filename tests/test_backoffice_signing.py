@@ -41,6 +41,7 @@ class TestBackofficeSigning(EsignPortalMixin, EsignCase):
         result = wizard.action_sign()
         self.assertEqual(result["params"]["type"], "success")
         self.assertEqual(firm.state, "signed")
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
 
     def test_nobody_signs_for_someone_else(self):

@@ -34,6 +34,12 @@ class TestCollectionWorkflow(EsignCase):
         self.assertIn(f"/esign/sign/{firm.id}/", invitation.body_html, "the e-mail carries a personal link")
 
         firm.with_user(self.signatory)._action_sign()
+        self.assertEqual(collection.state, "in_progress", "the seal follows out of the last signer's request")
+        self.assertTrue(collection.seal_due)
+        with self.assertRaises(UserError):
+            collection._action_cancel("Trop tard")
+        self.assertEqual(self.env["esign.collection"]._cron_seal(), 1)
+        self.assertFalse(collection.seal_due)
         self.assertEqual(collection.state, "done")
         self.assertEqual(collection.outcome, "done")
         self.assertEqual(collection.progress, "3 / 3")
@@ -41,7 +47,7 @@ class TestCollectionWorkflow(EsignCase):
         self.assertEqual(collection.purge_date, collection.end_date + timedelta(days=30))
         kinds = collection.event_ids.mapped("event_type")
         self.assertEqual(kinds.count("signed"), 3)
-        self.assertEqual(kinds[-2:], ["completed", "sealed"])
+        self.assertEqual(kinds[-2:], ["sealed", "completed"])
         self.assertTrue(collection.evidence_report_due)
         collection._cron_evidence_reports()
         self.assertEqual(collection.event_ids.mapped("event_type")[-1], "evidence_report")

@@ -65,6 +65,7 @@ class TestCrons(EsignCase):
         with freeze_time("2026-03-02 10:00:00"):
             client._action_sign()
             firm.with_user(self.signatory)._action_sign()
+            self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         document = collection.document_ids
         original_hash = document.original_sha256

@@ -109,6 +109,32 @@ class TestDelegation(EsignCase):
         with self.assertRaises(AccessError):
             theirs.with_user(self.collaborator).read(["subject"])
 
+    def test_withdrawn_delegation_hides_what_the_collaborator_prepared(self):
+        collection = self._prepare()
+        collection.with_user(self.collaborator).action_launch()
+        as_collaborator = self.env(user=self.collaborator)
+        for model, records in (
+            ("esign.collection", collection),
+            ("esign.document", collection.document_ids),
+            ("esign.signer", collection.signer_ids),
+            ("esign.event", collection.event_ids),
+        ):
+            self.assertTrue(as_collaborator[model].search([("id", "in", records.ids)]), model)
+        self.delegation.with_user(self.accountant).action_withdraw()
+        for model, records in (
+            ("esign.collection", collection),
+            ("esign.document", collection.document_ids),
+            ("esign.signer", collection.signer_ids),
+            ("esign.event", collection.event_ids),
+        ):
+            with self.subTest(model=model):
+                self.assertFalse(as_collaborator[model].search([("id", "in", records.ids)]), "prepared, yet hidden")
+                with self.assertRaises(AccessError):
+                    records.with_env(as_collaborator).read(["id"])
+        own = self.make_collection(user=self.collaborator)
+        self.assertTrue(self._visible(own), "their own collections stay theirs")
+        self.assertTrue(self._visible(collection, user=self.accountant))
+
     def test_expired_delegation_stops_working(self):
         theirs = self.make_collection(user=self.manager, on_behalf_of_id=self.accountant.id)
         self.delegation.date_end = date(2026, 6, 30)
@@ -128,7 +154,7 @@ class TestDelegation(EsignCase):
         collection = self._prepare()
         collection.with_user(self.collaborator).action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
-        client._action_sign()
+        client.sudo()._action_sign()
         with self.assertRaisesRegex(UserError, "never sign"):
             firm.with_user(self.collaborator)._action_sign()
         self.assertEqual(firm.state, "to_sign")
@@ -140,6 +166,7 @@ class TestDelegation(EsignCase):
         )
         self.assertEqual(firm.prepared_by_id, self.collaborator, "the parapheur shows who prepared it")
         firm.with_user(self.accountant)._action_sign()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
 
     def test_firm_signer_must_be_a_signatory(self):

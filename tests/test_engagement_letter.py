@@ -234,6 +234,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         mail = self.env["mail.mail"].search([("mail_message_id", "=", warning.id)])
         self.assertEqual(mail.recipient_ids, self.signatory.partner_id, "the signatory gets an e-mail")
         as_signer(firm)._action_sign()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.collection_id.state, "done")
         self.assertEqual(letter.state, "signed")
         self.assertTrue(letter.next_renewal_date)
@@ -256,6 +257,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         collection = letter.collection_id
         client._sign_documents()
         as_signer(firm)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.state, "signed")
         self.env["esign.collection"]._cron_evidence_reports()
         self.assertTrue(collection.evidence_report_id)
@@ -272,6 +274,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
         letter, (client, firm) = self.launched()
         client._action_sign()
         as_signer(firm)._action_sign()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.state, "signed")
         self.assertFalse(letter.signed_attachment_id)
         self.assertFalse(letter.billing_line_ids)

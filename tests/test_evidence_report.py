@@ -25,6 +25,7 @@ class TestEvidenceReport(EsignCase):
             firm.with_user(self.signatory)._sign_documents(
                 evidence={"ip_address": "198.51.100.9", "user_agent": "Chrome/150 test"}
             )
+            self.env["esign.collection"]._cron_seal()
         self.assertTrue(collection.evidence_report_due, "queued, not made in the last signer's request")
         self.assertFalse(collection.evidence_report_id)
         self.assertEqual(self.env["esign.collection"]._cron_evidence_reports(), 1)

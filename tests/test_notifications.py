@@ -25,6 +25,7 @@ class TestNotifications(HttpCase, EsignCase):
         turn = self.mails_to(firm.email)
         self.assertIn("it is now your turn", turn[-1].body_html)
         as_signer(firm)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         document = collection.document_ids
         for email in (client.email, copy.email):

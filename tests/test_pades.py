@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from asn1crypto import crl as asn1_crl
 from cryptography import x509
+from freezegun import freeze_time
 from PIL import Image, ImageDraw
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 
@@ -115,6 +116,7 @@ class PadesCase(EsignCase):
                 signature_image=drawn_signature(),
                 evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"},
             )
+        self.env["esign.collection"]._cron_seal()
 
 
 @tagged("post_install", "-at_install")
@@ -187,6 +189,23 @@ class TestPadesSignatures(PadesCase):
             self.assertEqual(len(fields), 4, "every field, seal included, exists from the first signature on")
             self.assertEqual(signatures[1].signer_cert.subject.native["email_address"], first.email)
 
+    def test_launch_certifies_before_anyone_signs(self):
+        collection = self._collection([self.clients[0], self.signatory.partner_id])
+        collection.action_launch()
+        document = collection.document_ids
+        data = base64.b64decode(document.signed_pdf)
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        (certification,) = reader.embedded_signatures
+        self.assertEqual(certification.field_name, pades.CERTIFICATION_FIELD)
+        self.assertEqual(certification.docmdp_level, pades.fields.MDPPerm.FILL_FORMS, "only signing allowed after")
+        laid_out = [name for name, _value, _ref in pades.fields.enumerate_sig_fields(reader)]
+        for signer in collection.signer_ids:
+            self.assertIn(f"esign_signer_{signer.id}", laid_out, "every signer's place is fixed by the firm")
+        self.assertIn(pades.SEAL_FIELD, laid_out)
+        certified = collection.event_ids.filtered(lambda e: e.event_type == "certified")
+        self.assertEqual(certified.document_sha256, document.signed_sha256, "the journal names the revision")
+        self.assertEqual(collection.signer_ids.mapped("state"), ["to_sign", "waiting"])
+
     def test_pdf_signed_elsewhere_keeps_its_signature(self):
         authority = ThrowawayAuthority("Autre prestataire")
         foreign = sign_pdf(make_pdf(1), authority.signer("Jean Tiers", "jean@tiers.example"), "Tiers")
@@ -237,6 +256,7 @@ class TestPadesSignatures(PadesCase):
             self.assertEqual((collection.document_ids.signed_sha256, len(collection.event_ids)), before)
         self.company.esign_tsa_url = self.tsa.url
         as_signer(second)._sign_documents(signature_image=drawn_signature())
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         self.assert_sound_pdf(
             base64.b64decode(collection.document_ids.signed_pdf),
@@ -249,7 +269,7 @@ class TestPadesSignatures(PadesCase):
             ],
         )
 
-    def test_seal_failure_rolls_back_the_last_signature(self):
+    def test_seal_failure_keeps_the_signatures_and_is_retried(self):
         collection = self._collection(self.clients[:1])
         collection.action_launch()
         signer = collection.signer_ids
@@ -261,13 +281,23 @@ class TestPadesSignatures(PadesCase):
         self.patch(
             type(self.company), "_esign_validation_context", lambda company, timestamper: unreachable(timestamper)
         )
-        with self.assertRaisesRegex(UserError, "try again"):
+        now = fields.Datetime.now()
+        with freeze_time(now):
             as_signer(signer)._sign_documents()
-        self.assertEqual((signer.state, collection.state), ("to_sign", "in_progress"))
-        self.assertFalse(collection.document_ids.signed_pdf, "nothing of the step stays")
+            signed_revision = collection.document_ids.signed_sha256
+            self.assertEqual(self.env["esign.collection"]._cron_seal(), 1)
+        self.assertEqual((signer.state, collection.state), ("signed", "in_progress"), "the signature stays")
+        self.assertTrue(collection.seal_due, "the seal waits for the next run")
+        self.assertIn("try again", collection.seal_error)
+        self.assertFalse(collection.document_ids.sealed_date)
+        self.assertEqual(collection.document_ids.signed_sha256, signed_revision, "nothing half-sealed")
+        self.assertIn("retried", collection.message_ids[0].body, "the preparer is told")
         self.patch(type(self.company), "_esign_validation_context", original.__func__)
-        as_signer(signer)._sign_documents()
+        with freeze_time(now + timedelta(minutes=10)):
+            self.assertEqual(self.env["esign.collection"]._cron_seal(), 1)
         self.assertEqual(collection.state, "done")
+        self.assertFalse(collection.seal_error)
+        self.assertTrue(collection.document_ids.sealed_date)
 
     def test_no_signature_after_the_seal(self):
         collection = self._collection(self.clients[:1])
@@ -289,6 +319,7 @@ class TestPadesSignatures(PadesCase):
         client, firm = collection.signer_ids.sorted("signing_order")
         as_signer(client)._sign_documents()
         firm.with_user(self.signatory)._sign_documents(signature_image=drawn_signature())
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         self.assertTrue(collection.document_ids.sealed_date)
         with self.assertRaises(AccessError):
@@ -339,6 +370,7 @@ class TestCompanyAuthority(PadesCase):
         self.assertEqual(second.state, "to_sign")
         self.env["res.config.settings"].create({}).action_esign_renew_ca()
         as_signer(second)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         roots = self.company._esign_trust_roots()
         self.assertEqual(len(roots), 2, "the new authority and the previous one")
@@ -384,7 +416,7 @@ class TestPadesSettings(PadesCase):
         self.assertTrue(secret.startswith("v1:") and "s3cret" not in secret, "stored encrypted")
         timestamper = self.company._esign_timestamper()
         self.assertEqual(
-            (timestamper.url, timestamper.auth.login, timestamper.auth.password),
+            (timestamper.url, timestamper.auth.username, timestamper.auth.password),
             ("https://tsa.example.com/tsr", "cabinet", "s3cret-tsa"),
         )
         action = self.env["res.config.settings"].create({}).action_esign_download_ca_der()
@@ -401,13 +433,15 @@ class TestPadesSettings(PadesCase):
         self.company.write({"esign_tsa_url": guarded.url, "esign_tsa_username": "cabinet"})
         self.company._esign_set_tsa_password("wrong")
         collection = self._collection(self.clients[:1])
-        collection.action_launch()
         with self.assertRaisesRegex(UserError, "try again"):
-            as_signer(collection.signer_ids)._sign_documents()
+            collection.action_launch()
+        self.assertEqual(collection.state, "draft", "the certification failed: nothing was launched")
         self.company._esign_set_tsa_password("s3cret-tsa")
+        collection.action_launch()
         as_signer(collection.signer_ids)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
-        self.assertGreaterEqual(guarded.requests, 3, "signature, seal and document timestamps")
+        self.assertGreaterEqual(guarded.requests, 4, "certification, signature, seal and document timestamps")
 
     def test_stamp_in_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")

@@ -21,14 +21,14 @@ class TestProofJournal(EsignCase):
         events = collection.event_ids.sorted("sequence")
         self.assertEqual(
             events.mapped("event_type")[:6],
-            ["created", "document_added", "launched", "notified", "signed", "notified"],
+            ["created", "document_added", "certified", "launched", "notified", "signed"],
         )
         self.assertEqual(events.mapped("sequence"), list(range(1, len(events) + 1)))
         self.assertEqual(events[0].previous_hash, GENESIS_HASH)
         for previous, event in itertools.pairwise(events):
             self.assertEqual(event.previous_hash, previous.hash)
         signed = events.filtered(lambda e: e.event_type == "signed")
-        self.assertEqual(signed.document_sha256, collection.document_ids.original_sha256)
+        self.assertEqual(signed.document_sha256, collection.document_ids.signed_sha256, "the revision signed")
         self.assertEqual(signed.actor_name, "Paul Préparateur")
         self.assertFalse(collection._verify_event_chain(), "an untouched journal verifies")
 

@@ -1,3 +1,6 @@
+import importlib.util
+import os
+
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -80,3 +83,20 @@ class TestSecurity(EsignCase):
             and self.env["ir.ui.menu"].with_user(self.preparer).search([("id", "=", menu.id)]),
         )
         self.assertTrue(self.env["ir.ui.menu"].with_user(self.manager).search([("id", "=", menu.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestRulesMigration(EsignCase):
+    def test_update_reloads_the_rules_kept_from_updates(self):
+        """The 18.0.1.1.0 migration brings the new "own or to sign" rules to databases made before."""
+        path = os.path.join(os.path.dirname(__file__), "..", "migrations", "18.0.1.1.0", "post-migration.py")
+        spec = importlib.util.spec_from_file_location("esign_migration_18_0_1_1_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        rule = self.env.ref("engagement_letter_esign.esign_signer_rule_user")
+        current = rule.domain_force
+        rule.domain_force = "[('collection_id.user_id', '=', user.id)]"
+        migration.migrate(self.env.cr, "18.0.1.0.0")
+        rule.invalidate_recordset()
+        self.assertEqual(rule.domain_force, current)
+        self.assertIn("on_behalf_of_id", rule.domain_force)

@@ -210,6 +210,7 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         self.assertEqual(self.url_open(link).status_code, 404, "nothing to download before the end")
         as_signer(client)._sign_documents()
         as_signer(firm)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         response = self.url_open(link)
         self.assertEqual(response.status_code, 200)

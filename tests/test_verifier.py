@@ -66,6 +66,7 @@ class TestPdfSignatureChecks(EsignCase):
         collection.action_launch()
         for signer in collection.signer_ids.sorted("signing_order"):
             as_signer(signer)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         signed = collection.document_ids._current_pdf()
         wizard = (

@@ -63,6 +63,8 @@ class LocalTimestampAuthority:
         authority = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real authorities
+
             def do_POST(self):
                 if authority.credentials:
                     expected = "Basic " + base64.b64encode(":".join(authority.credentials).encode()).decode()
