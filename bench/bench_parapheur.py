@@ -7,9 +7,9 @@ code, confirms it, and the scheduled action signs the batch (one-shot certificat
 B-T signature with its timestamp). The firm certified each document at launch (not timed here).
 
 Prints the total time, the time per document and the growth of the process's peak resident
-memory (with --trace-memory, also the peak traced Python memory). Then, timed apart, what follows out of the signatory's way: the
-seal queue (seal, validation data and document timestamp of each completed collection, the
-completion e-mails) and the evidence reports.
+memory (with --trace-memory, also the peak traced Python memory). Then, timed apart, what
+follows out of the signatory's way: the seal queue (seal, validation data and document
+timestamp of each completed collection, the completion e-mails) and the evidence reports.
 
     python3 bench/bench_parapheur.py --addons-path ... [--db esign_bench_parapheur] [--count 100]
 """
