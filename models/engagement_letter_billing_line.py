@@ -1,11 +1,12 @@
 import logging
-import threading
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
+
+from ..services.chunks import process_in_chunks
 
 _logger = logging.getLogger(__name__)
 
@@ -112,25 +113,16 @@ class EngagementLetterBillingLine(models.Model):
 
         Several workers can run it at once: each claims different lines (SKIP LOCKED).
         """
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         today = fields.Date.context_today(self)
         journals = self._sale_journals()
         self._warn_companies_without_journal(today, journals)
         company_ids = list(journals)
-        remaining = self._count_due_lines(today, company_ids)
-        done = 0
-        while remaining:
-            lines = self._claim_due_lines(today, company_ids, chunk_size)
-            if not lines:
-                break
-            lines._create_invoices(journals)
-            self.env.flush_all()
-            done += len(lines)
-            remaining = max(remaining - len(lines), 0)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        return done
+        return process_in_chunks(
+            self.env,
+            self._count_due_lines(today, company_ids),
+            lambda: self._claim_due_lines(today, company_ids, chunk_size),
+            lambda lines: lines._create_invoices(journals),
+        )
 
     def _invoice_values(self, journal):
         self.ensure_one()

@@ -1,5 +1,4 @@
 import logging
-import threading
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -10,6 +9,7 @@ from odoo.tools import create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
 from ..services import pades
+from ..services.chunks import process_in_chunks
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
 
@@ -729,21 +729,13 @@ class EsignCollection(models.Model):
 
     def _run_due_batches(self, where, params, process, batch_size):
         """Process due collections batch by batch, committing and reporting progress."""
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         self.env.flush_all()
-        remaining = self._count_due(where, params)
-        done = 0
-        while remaining:
-            batch = self._claim_due(where, params, batch_size)
-            if not batch:
-                break
-            process(batch)
-            self.env.flush_all()
-            done += len(batch)
-            remaining = max(remaining - len(batch), 0)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        done = process_in_chunks(
+            self.env,
+            self._count_due(where, params),
+            lambda: self._claim_due(where, params, batch_size),
+            process,
+        )
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         return done
 

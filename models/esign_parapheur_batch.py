@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -6,6 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..services.chunks import process_in_chunks
 from ..services.otp import code_digest, code_matches, new_code
 from ..services.sms_gateways import SmsGatewayError
 
@@ -260,25 +260,17 @@ class EsignParapheurBatch(models.Model):
 
         Several workers can run it at once: each claims different lines (SKIP LOCKED).
         """
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
         self.env.flush_all()
-        remaining = self._count_pending_lines()
-        done = 0
-        while remaining:
-            lines = self._claim_pending_lines(chunk_size)
-            if not lines:
-                break
-            lines.batch_id.filtered(lambda b: b.state == "queued").write({"state": "running"})
-            for line in lines:
-                line._sign()
-            lines.batch_id._finish_if_complete()
-            self.env.flush_all()
-            done += len(lines)
-            remaining = max(remaining - len(lines), 0)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if auto_commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        return done
+        return process_in_chunks(
+            self.env, self._count_pending_lines(), lambda: self._claim_pending_lines(chunk_size), self._sign_lines
+        )
+
+    @api.model
+    def _sign_lines(self, lines):
+        lines.batch_id.filtered(lambda b: b.state == "queued").write({"state": "running"})
+        for line in lines:
+            line._sign()
+        lines.batch_id._finish_if_complete()
 
     def _finish_if_complete(self):
         for batch in self:

@@ -99,6 +99,18 @@ class EsignCase(TransactionCase):
         )
         cls.pdf = make_pdf(2)
 
+    def record_cron_progress(self):
+        """The (done, remaining) pairs scheduled actions report from now on, in a list."""
+        progress = []
+        original = type(self.env["ir.cron"])._notify_progress
+
+        def record(cron_self, *, done, remaining, deactivate=False):
+            progress.append((done, remaining))
+            return original(cron_self, done=done, remaining=remaining, deactivate=deactivate)
+
+        self.patch(type(self.env["ir.cron"]), "_notify_progress", record)
+        return progress
+
     @classmethod
     def make_collection(cls, signers=None, documents=1, user=None, **values):
         """A draft collection; ``signers`` is a list of (partner, order) pairs."""

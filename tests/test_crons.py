@@ -46,14 +46,7 @@ class TestCrons(EsignCase):
 
     def test_expiry_in_batches_reports_progress(self):
         collections = self._launched() | self._launched() | self._launched()
-        progress = []
-        original = type(self.env["ir.cron"])._notify_progress
-
-        def record(cron_self, *, done, remaining, deactivate=False):
-            progress.append((done, remaining))
-            return original(cron_self, done=done, remaining=remaining, deactivate=deactivate)
-
-        self.patch(type(self.env["ir.cron"]), "_notify_progress", record)
+        progress = self.record_cron_progress()
         with freeze_time("2026-04-01 00:00:00"):
             self.assertEqual(self.env["esign.collection"]._cron_expire(batch_size=2), 3)
         self.assertEqual(set(collections.mapped("state")), {"expired"})

@@ -434,14 +434,7 @@ class TestInvoicing(EngagementLetterCase):
 
     def test_chunks_report_progress(self):
         letter = self.signed_letter()
-        progress = []
-        original = type(self.env["ir.cron"])._notify_progress
-
-        def record(cron_self, *, done, remaining, deactivate=False):
-            progress.append((done, remaining))
-            return original(cron_self, done=done, remaining=remaining, deactivate=deactivate)
-
-        self.patch(type(self.env["ir.cron"]), "_notify_progress", record)
+        progress = self.record_cron_progress()
         self.assertEqual(self.run_cron("2026-04-05", chunk_size=2), 5)
         self.assertEqual(progress, [(2, 3), (4, 1), (5, 0)])
         self.assertEqual(len(letter.billing_line_ids.invoice_id), 5, "one invoice per due line")
