@@ -147,10 +147,9 @@ class EsignSigningController(http.Controller):
         status = signer_sudo._portal_status()
         if status != "to_sign":
             return self._render_status(status, signer_sudo)
-        reason = (reason or "").strip()
-        if not reason or len(reason) > REFUSAL_REASON_MAX_LENGTH:
-            error = "empty" if not reason else "long"
-            return request.redirect(f"/esign/sign/{signer_sudo.id}/{token}?refuse_error={error}#refuse")
+        problem = signer_sudo._refusal_reason_problem(reason)
+        if problem:
+            return request.redirect(f"/esign/sign/{signer_sudo.id}/{token}?refuse_error={problem}#refuse")
         signer_sudo._action_refuse(reason, **self._evidence())
         return self._render_status("refused", signer_sudo)
 

@@ -527,13 +527,24 @@ class EsignSigner(models.Model):
         collection._advance()
         return True
 
-    def _action_refuse(self, reason, **evidence):
-        self.ensure_one()
+    @api.model
+    def _refusal_reason_problem(self, reason):
+        """``"empty"`` or ``"long"`` when ``reason`` cannot be kept as a refusal reason, else None."""
         reason = (reason or "").strip()
         if not reason:
-            raise UserError(self.env._("Please give the reason for your refusal."))
+            return "empty"
         if len(reason) > REFUSAL_REASON_MAX_LENGTH:
+            return "long"
+        return None
+
+    def _action_refuse(self, reason, **evidence):
+        self.ensure_one()
+        problem = self._refusal_reason_problem(reason)
+        if problem == "empty":
+            raise UserError(self.env._("Please give the reason for your refusal."))
+        if problem == "long":
             raise UserError(self.env._("The reason is limited to %s characters.", REFUSAL_REASON_MAX_LENGTH))
+        reason = reason.strip()
         self._lock_for_update()
         self._check_can_act()
         self.write({"state": "refused", "refused_date": fields.Datetime.now(), "refusal_reason": reason})
