@@ -151,19 +151,26 @@ def _key_usage(digital_signature=False, content_commitment=False, key_cert_sign=
     )
 
 
+def _builder(subject, issuer, public_key, not_before, not_after):
+    """What every certificate of the addon starts from: names, key, a random serial, validity."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+    )
+
+
 def new_authority(common_name, organization=None, country=None, now=None):
     """A self-signed root for one company, able to sign certificates and revocation lists."""
     now = now or utcnow()
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(common_name, organization=organization, country=country)
     certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + CA_LIFETIME)
+        _builder(name, name, key.public_key(), now - datetime.timedelta(days=1), now + CA_LIFETIME)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -186,13 +193,13 @@ def issue_certificate(
     now = now or utcnow()
     key = ec.generate_private_key(ec.SECP256R1())
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name, email=email, organization=organization, country=country))
-        .issuer_name(authority.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW)
-        .not_valid_after(min(now + lifetime, authority.certificate.not_valid_after_utc))
+        _builder(
+            _name(common_name, email=email, organization=organization, country=country),
+            authority.certificate.subject,
+            key.public_key(),
+            now - CLOCK_SKEW,
+            min(now + lifetime, authority.certificate.not_valid_after_utc),
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
         .add_extension(
