@@ -359,9 +359,14 @@ class EsignCollection(models.Model):
                     collection._esign_seal_documents(sealing)
                     collection.write({"seal_due": False, "seal_attempt_date": now, "seal_error": False})
                     collection._complete()
-            except UserError as error:
-                message = str(error.args[0])[:250]
-                _logger.warning("Sealing of %s failed, to retry: %s", collection.name, message)
+            # Any failure, expected or not, stays with its collection: it must not hold the queue up.
+            except Exception as error:  # pylint: disable=broad-exception-caught
+                if isinstance(error, UserError):
+                    message = str(error.args[0])[:250]
+                    _logger.warning("Sealing of %s failed, to retry: %s", collection.name, message)
+                else:
+                    message = self.env._("Unexpected error, written in the server log.")
+                    _logger.exception("Sealing of %s failed, to retry", collection.name)
                 if collection.seal_error != message:
                     collection._notify_preparer(
                         Markup("<p>%s</p><p>%s</p>")

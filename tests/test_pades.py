@@ -299,6 +299,26 @@ class TestPadesSignatures(PadesCase):
         self.assertFalse(collection.seal_error)
         self.assertTrue(collection.document_ids.sealed_date)
 
+    def test_one_collection_failing_does_not_hold_the_seal_queue(self):
+        broken, fine = self._collection(self.clients[:1]), self._collection(self.clients[1:2])
+        (broken | fine).action_launch()
+        for collection in (broken, fine):
+            as_signer(collection.signer_ids)._sign_documents()
+        original = type(broken)._esign_seal_documents
+
+        def seal(collections, sealing=None):
+            if broken in collections:
+                raise ValueError("unexpected")
+            return original(collections, sealing)
+
+        self.patch(type(broken), "_esign_seal_documents", seal)
+        with self.assertLogs("odoo.addons.engagement_letter_esign.models.esign_collection", level="ERROR"):
+            self.assertEqual(self.env["esign.collection"]._cron_seal(), 2)
+        self.assertEqual(fine.state, "done")
+        self.assertEqual((broken.state, broken.seal_due), ("in_progress", True), "kept for the next run")
+        self.assertIn("server log", broken.seal_error)
+        self.assertEqual(broken.signer_ids.state, "signed")
+
     def test_no_signature_after_the_seal(self):
         collection = self._collection(self.clients[:1])
         collection.action_launch()
