@@ -7,11 +7,7 @@ class EsignCustomerPortal(CustomerPortal):
     """/my/esign: the signatures of a logged-in portal user."""
 
     def _esign_signer_domain(self):
-        partner = request.env.user.partner_id
-        return [
-            ("partner_id", "child_of", partner.commercial_partner_id.id),
-            ("collection_id.state", "not in", ("draft", "ready")),
-        ]
+        return request.env["esign.signer"]._portal_domain(request.env.user.partner_id)
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)

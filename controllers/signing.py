@@ -1,7 +1,6 @@
 from urllib.parse import quote
 
 from odoo import http
-from odoo.exceptions import UserError
 from odoo.http import request
 
 from ..models.esign_signer import REFUSAL_REASON_MAX_LENGTH
@@ -27,6 +26,10 @@ class EsignSigningController(http.Controller):
         request.update_context(lang=lang)
         return signer_sudo.with_context(lang=lang)
 
+    def _html_lang(self):
+        """The language the page is rendered in (set by ``_signer_sudo``), as an HTML lang tag."""
+        return (request.env.lang or "en_US").replace("_", "-")
+
     def _evidence(self):
         return request.env["esign.event"]._request_context()
 
@@ -35,10 +38,9 @@ class EsignSigningController(http.Controller):
         return response
 
     def _render_status(self, status, signer_sudo=None):
-        html_lang = (signer_sudo.lang if signer_sudo else request.env.lang) or "en_US"
         return self._render(
             "engagement_letter_esign.esign_page_status",
-            {"status": status, "signer": signer_sudo, "html_lang": html_lang.replace("_", "-")},
+            {"status": status, "signer": signer_sudo, "html_lang": self._html_lang()},
             status=404 if status == "invalid" else 200,
         )
 
@@ -76,7 +78,7 @@ class EsignSigningController(http.Controller):
                 "company": collection.company_id,
                 "documents": collection.document_ids,
                 "base_url": base,
-                "html_lang": (signer_sudo.lang or "en_US").replace("_", "-"),
+                "html_lang": self._html_lang(),
                 "refusal_max_length": REFUSAL_REASON_MAX_LENGTH,
                 "refuse_error": kwargs.get("refuse_error"),
                 "viewer_urls": {
@@ -129,12 +131,7 @@ class EsignSigningController(http.Controller):
         signer_sudo = self._signer_sudo(signer_id, token)
         if not signer_sudo or not request.validate_csrf(csrf_token):
             return {"error": request.env._("This link is not valid: please reload the page.")}
-        image = signer_sudo._decode_drawn_signature(signature)
-        try:
-            result = signer_sudo._portal_sign(code, image, bool(accepted), **self._evidence())
-        except UserError as error:
-            request.env.cr.rollback()
-            return {"error": error.args[0]}
+        result = signer_sudo._portal_sign(code, signature, bool(accepted), **self._evidence())
         if result.get("signed"):
             result["redirect_url"] = f"/esign/sign/{signer_sudo.id}/{token}"
         return result

@@ -14,6 +14,7 @@ from . import (
     esign_parapheur_batch_line,
     esign_signer,
     esign_signer_firm,
+    ir_cron,
     res_company,
     res_config_settings,
     res_partner,

@@ -6,8 +6,6 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from ..services.chunks import process_in_chunks
-
 _logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 200
@@ -117,8 +115,7 @@ class EngagementLetterBillingLine(models.Model):
         journals = self._sale_journals()
         self._warn_companies_without_journal(today, journals)
         company_ids = list(journals)
-        return process_in_chunks(
-            self.env,
+        return self.env["ir.cron"]._esign_process_in_chunks(
             self._count_due_lines(today, company_ids),
             lambda: self._claim_due_lines(today, company_ids, chunk_size),
             lambda lines: lines._create_invoices(journals),

@@ -9,7 +9,6 @@ from odoo.tools import create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
 from ..services import pades
-from ..services.chunks import process_in_chunks
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
 
@@ -735,12 +734,12 @@ class EsignCollection(models.Model):
     def _run_due_batches(self, where, params, process, batch_size):
         """Process due collections batch by batch, committing and reporting progress."""
         self.env.flush_all()
-        done = process_in_chunks(
-            self.env,
+        done = self.env["ir.cron"]._esign_process_in_chunks(
             self._count_due(where, params),
             lambda: self._claim_due(where, params, batch_size),
             process,
         )
+        # Also when nothing was due: the run is finished.
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
         return done
 

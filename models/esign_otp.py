@@ -249,7 +249,7 @@ class EsignOtp(models.Model):
             )
         collection._log_event("otp_locked", signer_id=signer.id, **evidence)
         if signer._otp_blocked():
-            signer._on_otp_blocked()
+            self._warn_blocked(signer)
             return self.env._(
                 "Too many wrong codes: signing is blocked for your safety. The firm has been told and will contact you."
             )

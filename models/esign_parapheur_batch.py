@@ -5,7 +5,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.chunks import process_in_chunks
 from ..services.otp import code_digest, code_matches, new_code
 from ..services.sms_gateways import SmsGatewayError
 
@@ -261,8 +260,8 @@ class EsignParapheurBatch(models.Model):
         Several workers can run it at once: each claims different lines (SKIP LOCKED).
         """
         self.env.flush_all()
-        return process_in_chunks(
-            self.env, self._count_pending_lines(), lambda: self._claim_pending_lines(chunk_size), self._sign_lines
+        return self.env["ir.cron"]._esign_process_in_chunks(
+            self._count_pending_lines(), lambda: self._claim_pending_lines(chunk_size), self._sign_lines
         )
 
     @api.model

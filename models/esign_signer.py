@@ -14,6 +14,7 @@ from odoo.tools import consteq, email_normalize
 
 from ..services import pades
 from ..services.otp import mask_mobile
+from .esign_collection import PREPARATION_STATES
 
 SIGNER_STATES = [
     ("waiting", "Waiting for their turn"),
@@ -25,6 +26,8 @@ SIGNER_ROLES = [("client", "Client"), ("firm", "Firm"), ("other", "Other")]
 MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 REFUSAL_REASON_MAX_LENGTH = 1000
 MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
+# Links handed out (invitation, reminders, portal openings) that stay valid at once.
+ACCESS_TOKENS_KEPT = 20
 IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
 
@@ -154,13 +157,6 @@ class EsignSigner(models.Model):
             )
         return formatted
 
-    def _normalize_vals(self, vals):
-        if vals.get("mobile"):
-            vals["mobile"] = self._normalize_mobile(vals["mobile"], self._mobile_country())
-        if vals.get("email"):
-            vals["email"] = vals["email"].strip()
-        return vals
-
     def _launch_problems(self):
         self.ensure_one()
         label = self.name or self.env._("Signer #%s", self.signing_order)
@@ -196,6 +192,7 @@ class EsignSigner(models.Model):
             self._check_reorder(vals["signing_order"])
         if any(name in vals for name in IDENTITY_FIELDS) and any(s.state in ("signed", "refused") for s in self):
             raise UserError(self.env._("The contact details of a signer who has signed or refused cannot change."))
+        # Checked before writing, so that a refused number never reaches the record, not even its cache.
         for signer in self:
             if vals.get("mobile"):
                 signer._normalize_mobile(vals["mobile"], signer._mobile_country())
@@ -237,12 +234,13 @@ class EsignSigner(models.Model):
     def _issue_access_token(self):
         """A new random link token for this signer; only its SHA-256 is kept.
 
-        Earlier tokens stay valid so that a reminder does not break the first e-mail's link.
+        Earlier tokens stay valid so that a reminder does not break the first e-mail's link; only the
+        last ``ACCESS_TOKENS_KEPT`` are kept, so each check of a link stays short.
         """
         self.ensure_one()
         token = secrets.token_urlsafe(32)
         signer_sudo = self.sudo()
-        hashes = (signer_sudo.access_token_hashes or "").split()
+        hashes = (signer_sudo.access_token_hashes or "").split()[-(ACCESS_TOKENS_KEPT - 1) :]
         signer_sudo.access_token_hashes = "\n".join([*hashes, _token_digest(token)])
         return token
 
@@ -268,6 +266,15 @@ class EsignSigner(models.Model):
     # ------------------------------------------------------------------
     # Signing page (called by the controller once the token is checked)
     # ------------------------------------------------------------------
+
+    @api.model
+    def _portal_domain(self, partner):
+        """The signatures a logged-in portal user may list and open: their own, once launched.
+
+        Only their own: opening one hands out a signing link, so a colleague's would let them sign
+        in someone else's name.
+        """
+        return [("partner_id", "=", partner.id), ("collection_id.state", "not in", PREPARATION_STATES)]
 
     def _portal_status(self):
         """What the signing page may show: 'to_sign', or why the signer cannot act."""
@@ -309,9 +316,6 @@ class EsignSigner(models.Model):
         locked = self.env["esign.otp"].sudo().search_count([("signer_id", "=", self.id), ("state", "=", "locked")])
         return locked >= self.company_id.esign_otp_max_locked
 
-    def _on_otp_blocked(self):
-        self.env["esign.otp"]._warn_blocked(self)
-
     def _portal_request_code(self, **evidence):
         """Send a one-time code; ``{"masked": ...}`` or ``{"error": ...}``."""
         self.ensure_one()
@@ -322,22 +326,13 @@ class EsignSigner(models.Model):
             return {"error": self.env._("No mobile number is on file for you: please contact the firm.")}
         return self.env["esign.otp"]._request_for(self, **evidence)
 
-    @api.model
-    def _decode_drawn_signature(self, signature):
-        """The PNG bytes of a drawn signature sent as base64, or None when it is not a small PNG."""
-        try:
-            image = base64.b64decode(signature or "", validate=True)
-        except (binascii.Error, ValueError):
-            return None
-        if not image or len(image) > MAX_SIGNATURE_BYTES or not image.startswith(b"\x89PNG"):
-            return None
-        return image
-
-    def _portal_sign(self, code, signature_image, accepted, **evidence):
+    def _portal_sign(self, code, signature, accepted, **evidence):
         """Check everything the signer gave, then sign; ``{"signed": True}`` or ``{"error": ...}``.
 
-        The row lock makes a second submission (double click, second tab) wait, then find the
-        signer already signed: it never signs twice.
+        ``signature`` is the drawn signature as sent (PNG bytes, base64 or a data URL). The row lock
+        makes a second submission (double click, second tab) wait, then find the signer already
+        signed: it never signs twice. When signing fails after a right code (timestamp authority
+        down...), the code stays usable: nothing of the attempt is kept.
         """
         self.ensure_one()
         self._lock_for_update()
@@ -348,12 +343,17 @@ class EsignSigner(models.Model):
             return {"error": self.env._("This signature can no longer be made: please reload the page.")}
         if not accepted:
             return {"error": self.env._("Please accept the terms of use and the personal data policy.")}
-        if not signature_image:
+        if not signature:
             return {"error": self.env._("Please draw your signature.")}
-        problem = self.env["esign.otp"]._verify_for(self, code, **evidence)
-        if problem:
-            return {"error": problem}
-        self._sign_documents(signature_image=signature_image, evidence=evidence)
+        try:
+            image = self._esign_signature_png(signature)
+            with self.env.cr.savepoint():
+                problem = self.env["esign.otp"]._verify_for(self, code, **evidence)
+                if problem:
+                    return {"error": problem}
+                self._sign_documents(signature_image=image, evidence=evidence)
+        except UserError as error:
+            return {"error": error.args[0]}
         return {"signed": True}
 
     # ------------------------------------------------------------------
@@ -479,7 +479,10 @@ class EsignSigner(models.Model):
         )
 
     def _esign_signature_png(self, signature_image):
-        """The drawn signature as PNG bytes (accepts bytes, base64 or a data URL), or None."""
+        """The drawn signature as image bytes (accepts bytes, base64 or a data URL), or None.
+
+        Raises UserError when it is not a readable image of at most ``MAX_SIGNATURE_BYTES``.
+        """
         if not signature_image:
             return None
         data = signature_image
@@ -491,6 +494,8 @@ class EsignSigner(models.Model):
                 data = base64.b64decode(data, validate=True)
             except (binascii.Error, ValueError):
                 data = b""
+        if len(data) > MAX_SIGNATURE_BYTES:
+            raise UserError(self.env._("The drawn signature is too large: please draw it again."))
         try:
             with Image.open(io.BytesIO(data)) as picture:
                 picture.verify()

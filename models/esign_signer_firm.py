@@ -28,8 +28,9 @@ class EsignSigner(models.Model):
             problems.append(problem)
         return problems
 
-    def _action_sign(self, **evidence):
-        self.ensure_one()
+    def _check_can_act(self):
+        """Checked before any PDF is signed: a refused collaborator costs no signature nor timestamp."""
+        super()._check_can_act()
         problem = self._firm_signatory_problem()
         if problem:
             raise UserError(problem)
@@ -40,4 +41,3 @@ class EsignSigner(models.Model):
                     self.name,
                 )
             )
-        return super()._action_sign(**evidence)

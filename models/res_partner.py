@@ -11,4 +11,3 @@ class ResPartner(models.Model):
         [("low", "Low"), ("standard", "Standard"), ("high", "High")],
         string="Money-laundering risk level",
     )
-    engagement_letter_ids = fields.One2many("engagement.letter", "partner_id", string="Engagement letters")

@@ -26,11 +26,11 @@ from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSCont
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from requests import Session
 from requests.auth import HTTPBasicAuth
 
+from . import pdf_verify
 from .pki import certificate_der, private_key_der, to_asn1
 
 SEAL_FIELD = "esign_seal"
@@ -181,15 +181,11 @@ def timestamp_trust(timestamper):
     return list(timestamper.cert_registry)
 
 
-def _existing_signatures(reader):
-    return reader.embedded_signatures
-
-
 def check_signable(data):
     """Raise SigningRefused when the addon must not add a signature to ``data``."""
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        existing = _existing_signatures(reader)
+        existing = reader.embedded_signatures
     except Exception as exc:
         raise SigningRefused("unreadable", str(exc)) from exc
     for embedded in existing:
@@ -375,9 +371,4 @@ def sign_pdf(
 
 def validation_context(trust_roots, crls=(), extra_trust=()):
     """The context used to collect the validation data embedded with the seal (no network)."""
-    return ValidationContext(
-        trust_roots=[*trust_roots, *extra_trust],
-        crls=list(crls),
-        allow_fetching=False,
-        revocation_mode="soft-fail",
-    )
+    return pdf_verify.validation_context([*trust_roots, *extra_trust], crls)

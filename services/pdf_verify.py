@@ -66,9 +66,11 @@ def _coverage(status):
     return "partial"
 
 
-def _context(trust_roots, moment=None):
+def validation_context(trust_roots, crls=(), moment=None):
+    """A validation context that never goes to the network: the given roots and lists only."""
     return ValidationContext(
         trust_roots=list(trust_roots),
+        crls=list(crls),
         allow_fetching=False,
         revocation_mode="soft-fail",
         moment=moment,
@@ -84,7 +86,7 @@ def _fill_certificate(check, certificate):
 
 def _check_timestamp(embedded, trust_roots, revision):
     check = SignatureCheck(field_name=embedded.field_name or "", kind="timestamp", revision=revision)
-    status = validate_pdf_timestamp(embedded, validation_context=_context(trust_roots))
+    status = validate_pdf_timestamp(embedded, validation_context=validation_context(trust_roots))
     _fill_certificate(check, status.signing_cert)
     check.intact, check.valid, check.trusted = status.intact, status.valid, status.trusted
     check.timestamp_time = utc_naive(status.timestamp)
@@ -106,7 +108,7 @@ def _check_signature(embedded, trust_roots, revision):
         kind="certification" if _is_certification(embedded) else "approval",
         revision=revision,
     )
-    status = validate_pdf_signature(embedded, signer_validation_context=_context(trust_roots))
+    status = validate_pdf_signature(embedded, signer_validation_context=validation_context(trust_roots))
     if status.timestamp_validity is not None:
         check.timestamp_time = utc_naive(status.timestamp_validity.timestamp)
         check.timestamp_valid = status.timestamp_validity.intact and status.timestamp_validity.valid
@@ -114,8 +116,8 @@ def _check_signature(embedded, trust_roots, revision):
         # The one-shot certificates live minutes: judge them at the time the timestamp proves.
         at_timestamp = validate_pdf_signature(
             embedded,
-            signer_validation_context=_context(trust_roots, moment=status.timestamp_validity.timestamp),
-            ts_validation_context=_context(trust_roots),
+            signer_validation_context=validation_context(trust_roots, moment=status.timestamp_validity.timestamp),
+            ts_validation_context=validation_context(trust_roots),
         )
         if at_timestamp.trusted:
             status = at_timestamp
@@ -123,7 +125,7 @@ def _check_signature(embedded, trust_roots, revision):
         # Without a timestamp only the signer's declared time is left: judge the certificate then,
         # and say that this time is not proven.
         at_declared_time = validate_pdf_signature(
-            embedded, signer_validation_context=_context(trust_roots, moment=status.signer_reported_dt)
+            embedded, signer_validation_context=validation_context(trust_roots, moment=status.signer_reported_dt)
         )
         if at_declared_time.trusted:
             status = at_declared_time

@@ -277,7 +277,3 @@ def pkcs12_bytes(credential, password):
     return pkcs12.serialize_key_and_certificates(
         b"seal", credential.key, credential.certificate, list(credential.chain) or None, encryption
     )
-
-
-def is_self_signed(certificate):
-    return certificate.issuer == certificate.subject

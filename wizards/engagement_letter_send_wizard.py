@@ -70,11 +70,6 @@ class EngagementLetterSendWizard(models.TransientModel):
                 firm=letter.company_id.name,
             )
 
-    @api.onchange("kind")
-    def _onchange_kind(self):
-        if self.kind == "quote":
-            self.auto_receive = False
-
     # ------------------------------------------------------------------
     # Checks
     # ------------------------------------------------------------------

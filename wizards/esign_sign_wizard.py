@@ -1,6 +1,3 @@
-import base64
-import binascii
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -64,11 +61,7 @@ class EsignSignWizard(models.TransientModel):
 
     def action_sign(self):
         signer_sudo = self._signer_sudo()
-        try:
-            image = base64.b64decode(self.signature or b"", validate=True)
-        except (binascii.Error, ValueError):
-            image = b""
-        result = signer_sudo._portal_sign(self.code, image, self.accepted)
+        result = signer_sudo._portal_sign(self.code, self.signature, self.accepted)
         if result.get("error"):
             self.write({"error": result["error"], "message": False})
             return self._reopen()
