@@ -28,7 +28,7 @@ class EsignSigner(models.Model):
             problems.append(problem)
         return problems
 
-    def _check_can_act(self):
+    def _check_can_act(self):  # pylint: disable=missing-return
         """Checked before any PDF is signed: a refused collaborator costs no signature nor timestamp."""
         super()._check_can_act()
         problem = self._firm_signatory_problem()
