@@ -15,9 +15,6 @@ BATCH_STATES = [
     ("done", "Done"),
 ]
 CHUNK_SIZE = 10
-CODE_VALIDITY = timedelta(minutes=30)
-CODE_MAX_TRIES = 5
-CODE_RESEND_DELAY = timedelta(seconds=60)
 
 
 class EsignParapheurBatch(models.Model):
@@ -146,8 +143,10 @@ class EsignParapheurBatch(models.Model):
         self._lock()
         self._check_draft_of_current_user()
         now = fields.Datetime.now()
-        if self.code_sent_date and now < self.code_sent_date + CODE_RESEND_DELAY:
-            wait = int((self.code_sent_date + CODE_RESEND_DELAY - now).total_seconds()) + 1
+        company = self.company_id
+        resend_delay = timedelta(seconds=company.esign_otp_resend_seconds)
+        if self.code_sent_date and now < self.code_sent_date + resend_delay:
+            wait = int((self.code_sent_date + resend_delay - now).total_seconds()) + 1
             raise UserError(self.env._("Wait %s seconds before asking for a new code.", wait))
         signer = self.line_ids.signer_id[:1]
         if not signer.mobile:
@@ -155,10 +154,11 @@ class EsignParapheurBatch(models.Model):
         code = new_code()
         secret = self.env["esign.otp"]._secret()
         body = self.env._(
-            "%(code)s is your code to sign %(count)s documents in the parapheur (%(name)s). Valid 30 minutes.",
+            "%(code)s is your code to sign %(count)s documents in the parapheur (%(name)s). Valid %(minutes)s minutes.",
             code=code,
             count=self.document_count,
             name=self.name,
+            minutes=company.esign_otp_validity_minutes,
         )
         try:
             self.env["esign.otp"]._send_sms(self.company_id, signer.mobile, body)
@@ -170,7 +170,7 @@ class EsignParapheurBatch(models.Model):
             {
                 "code_digest": code_digest(code, secret, self._code_salt()),
                 "code_sent_date": now,
-                "code_expiry": now + CODE_VALIDITY,
+                "code_expiry": now + timedelta(minutes=company.esign_otp_validity_minutes),
                 "code_failures": 0,
                 "mobile_masked": signer.mobile_masked,
             }
@@ -184,7 +184,8 @@ class EsignParapheurBatch(models.Model):
         """
         self.ensure_one()
         batch = self.sudo()
-        if not batch.code_digest or batch.code_failures >= CODE_MAX_TRIES:
+        max_tries = self.company_id.esign_otp_max_attempts
+        if not batch.code_digest or batch.code_failures >= max_tries:
             return self.env._("Ask for a new code.")
         if fields.Datetime.now() > batch.code_expiry:
             return self.env._("This code has expired: ask for a new one.")
@@ -192,7 +193,7 @@ class EsignParapheurBatch(models.Model):
             batch.code_digest = False
             return None
         batch.code_failures += 1
-        left = CODE_MAX_TRIES - batch.code_failures
+        left = max_tries - batch.code_failures
         if left <= 0:
             batch.code_digest = False
             return self.env._("Wrong code, and too many tries: ask for a new code.")

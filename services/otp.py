@@ -14,8 +14,12 @@ def new_code():
 
 
 def code_digest(code, key, salt):
-    """HMAC-SHA256 of the code, keyed by the database secret and salted by what it protects."""
-    message = f"{salt}:{(code or '').strip()}".encode()
+    """HMAC-SHA256 of the code, keyed by the database secret and salted by what it protects.
+
+    Only its digits count: "123 456" as typed on a phone is "123456".
+    """
+    digits = "".join(char for char in (code or "") if char.isdigit())
+    message = f"{salt}:{digits}".encode()
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 

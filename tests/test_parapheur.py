@@ -112,6 +112,19 @@ class TestParapheur(EsignPortalMixin, EsignCase):
         self.assertEqual(self.env["esign.parapheur.batch"]._cron_sign_batches(), 0)
         self.assertTrue(all(signer.state == "to_sign" for signer in self.firm_signers))
 
+    def test_code_rules_follow_the_settings(self):
+        self.company.write({"esign_otp_max_attempts": 2, "esign_otp_validity_minutes": 10})
+        wizard = self._wizard(self._parapheur())
+        wizard.action_send_code()
+        self.assertIn("Valid 10 minutes", self.sms_server.last_message())
+        right = self._last_code()
+        wizard.code = "000000" if right != "000000" else "111111"
+        wizard.action_sign()
+        self.assertEqual(wizard.error, "Wrong code. 1 tries left.")
+        wizard.code = right
+        wizard.action_sign()
+        self.assertEqual(wizard.batch_id.state, "queued")
+
     def test_code_expires_and_resend_waits(self):
         with freeze_time("2026-05-04 10:00:00"):
             wizard = self._wizard(self._parapheur())
