@@ -18,6 +18,8 @@ LETTER_STATES = [
     ("cancelled", "Cancelled"),
 ]
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3}
+# A letter signed by the client at least can be renewed for the next year.
+RENEWABLE_STATES = ("client_signed", "signed")
 # Collection events that move the letter to a state of its own.
 EVENT_STATES = {
     "launched": "sent",
@@ -98,6 +100,7 @@ class EngagementLetter(models.Model):
     pdf_name = fields.Char(compute="_compute_pdf_name")
     signed_attachment_id = fields.Many2one("ir.attachment", string="Signed letter", readonly=True, copy=False)
     previous_letter_id = fields.Many2one("engagement.letter", string="Previous letter", readonly=True, copy=False)
+    renewal_letter_ids = fields.One2many("engagement.letter", "previous_letter_id", string="Renewals", readonly=True)
 
     _sql_constraints = [
         (
@@ -119,10 +122,11 @@ class EngagementLetter(models.Model):
         for letter in self:
             letter.invoice_count = len(letter.billing_line_ids.invoice_id)
 
-    @api.depends("tacit_renewal", "fiscal_year_end", "state")
+    @api.depends("tacit_renewal", "fiscal_year_end", "state", "renewal_letter_ids.state")
     def _compute_next_renewal_date(self):
+        """Until next year's letter is prepared (and not cancelled): then it has nothing left to renew."""
         for letter in self:
-            renews = letter.tacit_renewal and letter.state in ("signed", "client_signed")
+            renews = letter.tacit_renewal and letter.state in RENEWABLE_STATES and not letter._renewal()
             letter.next_renewal_date = letter.fiscal_year_end + relativedelta(days=1) if renews else False
 
     def _compute_pdf_name(self):
@@ -389,18 +393,34 @@ class EngagementLetter(models.Model):
     # Renewal
     # ------------------------------------------------------------------
 
+    def _renewal(self):
+        """Next year's letter prepared from this one, unless cancelled."""
+        self.ensure_one()
+        return self.renewal_letter_ids.filtered(lambda renewal: renewal.state != "cancelled")[:1]
+
     def action_prepare_renewal(self):
-        """Next year's letters for the selected ones, in one go."""
-        news = self.env["engagement.letter"]
-        for letter in self:
-            news |= letter.copy(
-                {
-                    "fiscal_year_start": letter.fiscal_year_start + relativedelta(years=1),
-                    "fiscal_year_end": letter.fiscal_year_end + relativedelta(years=1),
-                    "start_date": letter.fiscal_year_end + relativedelta(days=1),
-                    "previous_letter_id": letter.id,
-                }
+        """Next year's letters for the selected ones, in one go; a letter already renewed is not again."""
+        unsigned = self.filtered(lambda letter: letter.state not in RENEWABLE_STATES)
+        if unsigned:
+            raise UserError(
+                self.env._("Only signed letters can be renewed: %s.", ", ".join(unsigned.mapped("display_name")))
             )
+        to_renew = self.filtered(lambda letter: not letter._renewal())
+        news = self.create(
+            [
+                letter.copy_data(
+                    {
+                        "fiscal_year_start": letter.fiscal_year_start + relativedelta(years=1),
+                        "fiscal_year_end": letter.fiscal_year_end + relativedelta(years=1),
+                        "start_date": letter.fiscal_year_end + relativedelta(days=1),
+                        "previous_letter_id": letter.id,
+                    }
+                )[0]
+                for letter in to_renew
+            ]
+        )
+        for letter in self - to_renew:
+            news |= letter._renewal()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Renewed letters"),

@@ -357,8 +357,8 @@ class TestRenewal(EngagementLetterCase):
             fiscal_year_start=date(2025, 7, 1), fiscal_year_end=date(2026, 6, 30)
         )
         letters.write({"state": "signed"})
-        action = self.env.ref("engagement_letter_esign.engagement_letter_renewal_action")
-        listed = self.env["engagement.letter"].search(safe_eval(action.domain))
+        action_domain = self.env.ref("engagement_letter_esign.engagement_letter_renewal_action").domain
+        listed = self.env["engagement.letter"].search(safe_eval(action_domain))
         self.assertLessEqual(letters, listed)
         action = letters.action_prepare_renewal()
         news = self.env["engagement.letter"].search(action["domain"])
@@ -367,6 +367,13 @@ class TestRenewal(EngagementLetterCase):
         self.assertEqual(news.previous_letter_id, letters)
         self.assertEqual(sorted(news.mapped("fiscal_year_start")), [date(2026, 7, 1), date(2027, 1, 1)])
         self.assertEqual(news.mapped("fee_line_ids.amount"), [250.0, 250.0])
+        self.assertFalse(
+            self.env["engagement.letter"].search(safe_eval(action_domain)) & letters, "renewed: off the list"
+        )
+        again = letters.action_prepare_renewal()
+        self.assertEqual(self.env["engagement.letter"].search(again["domain"]), news, "never renewed twice")
+        with self.assertRaisesRegex(UserError, "Only signed letters"):
+            news.action_prepare_renewal()
 
 
 class TestInvoicing(EngagementLetterCase):
