@@ -18,6 +18,26 @@ LETTER_STATES = [
     ("cancelled", "Cancelled"),
 ]
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3}
+# What the letter's PDF says: changing it drops the PDF of an edited letter (rendered again when
+# it is sent), and is refused once the letter is sent.
+CONTENT_FIELDS = frozenset(
+    {
+        "partner_id",
+        "contact_id",
+        "mission_type_id",
+        "kind",
+        "fiscal_year_start",
+        "fiscal_year_end",
+        "start_date",
+        "duration_years",
+        "tacit_renewal",
+        "notice_months",
+        "fee_line_ids",
+        "payment_terms",
+        "specific_terms",
+        "signatory_id",
+    }
+)
 # A letter signed by the client at least can be renewed for the next year.
 RENEWABLE_STATES = ("client_signed", "signed")
 # Collection events that move the letter to a state of its own.
@@ -140,6 +160,28 @@ class EngagementLetter(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("engagement.letter") or "/"
         return super().create(vals_list)
 
+    def write(self, vals):
+        content = sorted(CONTENT_FIELDS.intersection(vals))
+        if not content:
+            return super().write(vals)
+        sent = self.filtered(lambda letter: letter.state not in ("draft", "edited"))
+        if sent:
+            raise UserError(
+                self.env._(
+                    "The content of a sent letter cannot change: %s. Reset it to draft first.",
+                    ", ".join(sent.mapped("name")),
+                )
+            )
+        edited = self.filtered(lambda letter: letter.state == "edited")
+        before = {letter.id: letter.read(content)[0] for letter in edited}
+        result = super().write(vals)
+        stale = edited.filtered(
+            lambda letter: "fee_line_ids" in content or letter.read(content)[0] != before[letter.id]
+        )
+        if stale:
+            super(EngagementLetter, stale).write({"pdf": False})
+        return result
+
     def message_post(self, **kwargs):
         # Sent by e-mail through the composer (no electronic signature).
         if self.env.context.get("mark_engagement_letter_sent"):
@@ -212,7 +254,7 @@ class EngagementLetter(models.Model):
     def action_send(self):
         """Open the "Préparer la collecte" wizard."""
         self.ensure_one()
-        if self.state == "draft":
+        if self.state == "draft" or (self.state == "edited" and not self.pdf):
             self.action_edit()
         if self.state != "edited":
             raise UserError(self.env._("Only an edited letter can be sent."))

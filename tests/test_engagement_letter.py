@@ -96,6 +96,23 @@ class TestLetterPdf(EngagementLetterCase):
             self.assertIn(expected, text)
 
 
+    def test_content_changed_after_edition_needs_a_new_pdf(self):
+        letter = self.make_letter()
+        letter.action_edit()
+        letter.write({"manager_id": self.env.user.id})
+        self.assertTrue(letter.pdf, "not what the PDF says")
+        letter.write({"notice_months": letter.notice_months})
+        self.assertTrue(letter.pdf, "the same value changes nothing")
+        letter.write({"notice_months": letter.notice_months + 1})
+        self.assertFalse(letter.pdf, "the PDF no longer says it")
+        letter.action_send()
+        self.assertEqual(letter.state, "edited")
+        self.assertTrue(letter.pdf, "sent as it stands now")
+        letter.write({"state": "sent"})
+        with self.assertRaisesRegex(UserError, "sent letter cannot change"):
+            letter.write({"notice_months": 6})
+
+
 class TestMandatoryContent(EngagementLetterCase):
     def test_missing_clauses_listed(self):
         letter = self.make_letter(fees=[], payment_terms=False, contact_id=False)

@@ -144,8 +144,6 @@ class EngagementLetterSendWizard(models.TransientModel):
         self.ensure_one()
         self._check()
         letter = self.letter_id
-        if not letter.pdf:
-            letter.action_edit()
         letter.write(
             {
                 "contact_id": self.contact_id.id,
@@ -155,6 +153,9 @@ class EngagementLetterSendWizard(models.TransientModel):
                 "prepare_accounting_file": self.prepare_accounting_file,
             }
         )
+        # Rendered again when the contact chosen here is not the one the PDF names.
+        if not letter.pdf:
+            letter.action_edit()
         if not self.use_esign:
             return self._open_mail_composer()
         collection = self._create_collection()
