@@ -95,7 +95,6 @@ class TestLetterPdf(EngagementLetterCase):
         ):
             self.assertIn(expected, text)
 
-
     def test_content_changed_after_edition_needs_a_new_pdf(self):
         letter = self.make_letter()
         letter.action_edit()
