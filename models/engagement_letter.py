@@ -414,22 +414,26 @@ class EngagementLetter(models.Model):
     # ------------------------------------------------------------------
 
     def _launch_activity_plans(self):
+        """Start "Démarrage de mission" and, when asked, "Préparation du dossier comptable" for the file
+        manager, through Odoo's own plan launcher (responsibles, deadlines, chatter summary)."""
         start = self.env.ref("engagement_letter_esign.engagement_letter_plan_start", raise_if_not_found=False)
         accounting = self.env.ref("engagement_letter_esign.engagement_letter_plan_accounting", raise_if_not_found=False)
+        today = fields.Date.context_today(self)
+        groups = {}
         for letter in self:
-            plans = start
-            if letter.prepare_accounting_file and accounting:
-                plans |= accounting
-            for template in plans.template_ids:
-                letter.activity_schedule(
-                    activity_type_id=template.activity_type_id.id,
-                    summary=template.summary,
-                    note=template.note,
-                    user_id=(letter.manager_id or self.env.user).id,
-                    date_deadline=template._get_date_deadline(fields.Date.context_today(letter)),
-                )
-            if plans:
-                letter.message_post(body=self.env._("Activity plans launched: %s.", ", ".join(plans.mapped("name"))))
+            plans = [start, accounting if letter.prepare_accounting_file else None]
+            for plan in filter(None, plans):
+                key = (plan, letter.manager_id or self.env.user)
+                groups[key] = groups.get(key, self.browse()) | letter
+        for (plan, manager), letters in groups.items():
+            schedule = self.env["mail.activity.schedule"].with_context(active_model=self._name, active_ids=letters.ids)
+            schedule.create(
+                {
+                    "plan_id": plan.id,
+                    "plan_on_demand_user_id": manager.id,
+                    "plan_date": today,
+                }
+            ).action_schedule_plan()
 
     # ------------------------------------------------------------------
     # Renewal
