@@ -225,6 +225,29 @@ class EsignCollection(models.Model):
             .create([dict(values, collection_id=collection.id, event_type=event_type) for collection in self])
         )
 
+    def _log_document_events(self, event_type, documents, **values):
+        """One proof event per document of this collection, each naming its current revision,
+        created in one batch (one lock and one look-up of the chain's head)."""
+        self.ensure_one()
+        if not documents:
+            return self.env["esign.event"]
+        return (
+            self.env["esign.event"]
+            .sudo()
+            .create(
+                [
+                    dict(
+                        values,
+                        collection_id=self.id,
+                        event_type=event_type,
+                        document_id=document.id,
+                        document_sha256=document.signed_sha256,
+                    )
+                    for document in documents
+                ]
+            )
+        )
+
     def _notify_preparer(self, body, subtype_xmlid="mail.mt_note"):
         """Post a step on the chatter and make sure the preparer hears of it."""
         for collection in self:
@@ -487,16 +510,14 @@ class EsignCollection(models.Model):
             timestamper = company._esign_timestamper()
             places = collection._esign_field_places()
             certified = [(doc, doc._esign_certify(places, credential, timestamper)) for doc in collection.document_ids]
+            certified = [(document, data) for document, data in certified if data is not None]
             for document, data in certified:
-                if data is None:
-                    continue
                 document._esign_store_revision(data)
-                collection._log_event(
-                    "certified",
-                    document_id=document.id,
-                    document_sha256=document.signed_sha256,
-                    description=self.env._("Certified by %s", company.name)[:250],
-                )
+            collection._log_document_events(
+                "certified",
+                self.env["esign.document"].union(*(document for document, _data in certified)),
+                description=self.env._("Certified by %s", company.name)[:250],
+            )
 
     def _esign_seal_documents(self, sealing=None):
         """Seal every document with the firm's certificate, a locking signature; then, with a timestamp
@@ -537,16 +558,15 @@ class EsignCollection(models.Model):
             for document, data in sealed:
                 document._esign_store_revision(data)
                 document.sealed_date = now
-                collection._log_event(
-                    "sealed",
-                    document_id=document.id,
-                    document_sha256=document.signed_sha256,
-                    description=(
-                        self.env._("Sealed by %s, validation data and document timestamp added", company.name)
-                        if timestamper
-                        else self.env._("Sealed by %s", company.name)
-                    )[:250],
-                )
+            collection._log_document_events(
+                "sealed",
+                documents,
+                description=(
+                    self.env._("Sealed by %s, validation data and document timestamp added", company.name)
+                    if timestamper
+                    else self.env._("Sealed by %s", company.name)
+                )[:250],
+            )
 
     # ------------------------------------------------------------------
     # Evidence report

@@ -514,15 +514,13 @@ class EsignSigner(models.Model):
         self._check_can_act()
         collection = self.collection_id
         self.write({"state": "signed", "signed_date": fields.Datetime.now()})
-        for document in collection.document_ids:
-            collection._log_event(
-                "signed",
-                signer_id=self.id,
-                document_id=document.id,
-                document_sha256=document.signed_sha256,
-                description=self.env._("Signed by %s", self.name),
-                **evidence,
-            )
+        collection._log_document_events(
+            "signed",
+            collection.document_ids,
+            signer_id=self.id,
+            description=self.env._("Signed by %s", self.name),
+            **evidence,
+        )
         collection._post_template(
             "engagement_letter_esign.mail_template_esign_signed",
             "engagement_letter_esign.mt_signer_signed",
