@@ -1,3 +1,4 @@
+from . import esign_workflow_guard  # isort: skip (the models below inherit it)
 from . import (
     engagement_letter,
     engagement_letter_billing_line,
@@ -14,6 +15,7 @@ from . import (
     esign_parapheur_batch_line,
     esign_signer,
     esign_signer_firm,
+    ir_attachment,
     ir_cron,
     res_company,
     res_config_settings,

@@ -18,6 +18,7 @@ COLLECTION_STATES = [
     ("draft", "Draft"),
     ("ready", "Waiting for launch"),
     ("in_progress", "In progress"),
+    ("sealing", "Being sealed"),
     ("done", "Done"),
     ("refused", "Refused"),
     ("expired", "Expired"),
@@ -26,6 +27,14 @@ COLLECTION_STATES = [
 ]
 PREPARATION_STATES = ("draft", "ready")
 ENDED_STATES = ("done", "refused", "expired", "cancelled")
+# What the proof covers: once launched, the documents, the text sent and the origin cannot change.
+FROZEN_AFTER_LAUNCH = (
+    "subject",
+    "email_subject",
+    "email_body",
+    "company_id",
+    "on_behalf_of_id",
+)
 CRON_BATCH_SIZE = 500
 
 
@@ -34,9 +43,28 @@ class EsignCollection(models.Model):
 
     _name = "esign.collection"
     _description = "Signature collection"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "esign.workflow.guard"]
     _order = "id desc"
     _check_company_auto = True
+    _esign_workflow_fields = (
+        "state",
+        "outcome",
+        "launch_date",
+        "deadline",
+        "reminder_count",
+        "last_reminder_date",
+        "end_date",
+        "purge_date",
+        "purged_date",
+        "refusal_reason",
+        "refused_signer_id",
+        "cancel_reason",
+        "evidence_report_id",
+        "evidence_report_due",
+        "seal_attempt_date",
+        "seal_error",
+    )
+    _esign_frozen_fields = ("name", "res_model", "res_id")
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
     subject = fields.Char(required=True, tracking=True)
@@ -97,22 +125,16 @@ class EsignCollection(models.Model):
         help="Generated when the collection is done; kept after its documents are purged.",
     )
     evidence_report_due = fields.Boolean(readonly=True, copy=False)
-    seal_due = fields.Boolean(
-        string="Sealing in progress",
-        readonly=True,
-        copy=False,
-        help="Every signer has signed: the firm's seal is being applied in the background.",
-    )
     seal_attempt_date = fields.Datetime(string="Last sealing attempt", readonly=True, copy=False)
     seal_error = fields.Char(string="Sealing problem", readonly=True, copy=False)
     res_model = fields.Char(string="Related document model", index=True, copy=False)
     res_id = fields.Many2oneReference(string="Related document ID", model_field="res_model", copy=False)
 
-    document_count = fields.Integer(compute="_compute_progress")
-    signer_count = fields.Integer(compute="_compute_progress")
-    signed_count = fields.Integer(compute="_compute_progress")
-    progress = fields.Char(string="Signatures", compute="_compute_progress")
-    signer_names = fields.Char(string="Signer names", compute="_compute_progress")
+    document_count = fields.Integer(compute="_compute_progress", compute_sudo=True)
+    signer_count = fields.Integer(compute="_compute_progress", compute_sudo=True)
+    signed_count = fields.Integer(compute="_compute_progress", compute_sudo=True)
+    progress = fields.Char(string="Signatures", compute="_compute_progress", compute_sudo=True)
+    signer_names = fields.Char(string="Signer names", compute="_compute_progress", compute_sudo=True)
     my_signer_id = fields.Many2one(
         "esign.signer",
         compute="_compute_my_signer_id",
@@ -149,10 +171,10 @@ class EsignCollection(models.Model):
         )
         create_index(
             self.env.cr,
-            "esign_collection_seal_due_idx",
+            "esign_collection_sealing_idx",
             self._table,
             ["id"],
-            where="seal_due",
+            where="state = 'sealing'",
         )
 
     @api.depends("document_ids", "signer_ids.state", "signer_ids.name")
@@ -199,6 +221,15 @@ class EsignCollection(models.Model):
         return collections
 
     def write(self, vals):
+        frozen = sorted(set(vals) & set(FROZEN_AFTER_LAUNCH))
+        if frozen and not self._esign_in_workflow() and any(c.state not in PREPARATION_STATES for c in self):
+            self.check_access("write")
+            raise UserError(
+                self.env._(
+                    "%(fields)s cannot change once the collection is launched: the proof covers them.",
+                    fields=", ".join(self._fields[name].get_description(self.env)["string"] for name in frozen),
+                )
+            )
         if vals.get("user_id"):
             partner = self.env["res.users"].browse(vals["user_id"]).partner_id
             self.message_subscribe(partner_ids=partner.ids)
@@ -211,6 +242,12 @@ class EsignCollection(models.Model):
                 self.env._("A collection that was launched is kept for its proof: cancel it instead of deleting it.")
             )
 
+    def unlink(self):
+        """A draft goes with its journal; the journal of a launched collection is never deleted."""
+        self._unlink_only_unlaunched()
+        self.env["esign.event"].sudo().search([("collection_id", "in", self.ids)])._esign_unlink()
+        return super().unlink()
+
     # ------------------------------------------------------------------
     # Proof journal and chatter
     # ------------------------------------------------------------------
@@ -219,10 +256,8 @@ class EsignCollection(models.Model):
         """One proof event per collection of self, created in one batch."""
         if not self:
             return self.env["esign.event"]
-        return (
-            self.env["esign.event"]
-            .sudo()
-            .create([dict(values, collection_id=collection.id, event_type=event_type) for collection in self])
+        return self.env["esign.event"]._esign_create(
+            [dict(values, collection_id=collection.id, event_type=event_type) for collection in self]
         )
 
     def _log_document_events(self, event_type, documents, **values):
@@ -231,21 +266,17 @@ class EsignCollection(models.Model):
         self.ensure_one()
         if not documents:
             return self.env["esign.event"]
-        return (
-            self.env["esign.event"]
-            .sudo()
-            .create(
-                [
-                    dict(
-                        values,
-                        collection_id=self.id,
-                        event_type=event_type,
-                        document_id=document.id,
-                        document_sha256=document.signed_sha256,
-                    )
-                    for document in documents
-                ]
-            )
+        return self.env["esign.event"]._esign_create(
+            [
+                dict(
+                    values,
+                    collection_id=self.id,
+                    event_type=event_type,
+                    document_id=document.id,
+                    document_sha256=document.signed_sha256,
+                )
+                for document in documents
+            ]
         )
 
     def _notify_preparer(self, body, subtype_xmlid="mail.mt_note"):
@@ -323,7 +354,7 @@ class EsignCollection(models.Model):
         for collection in self:
             if collection.state != "draft":
                 raise UserError(self.env._("Only a draft collection can be marked as ready."))
-        self.write({"state": "ready"})
+        self._esign_write({"state": "ready"})
         return True
 
     def action_launch(self):
@@ -331,7 +362,7 @@ class EsignCollection(models.Model):
         self._esign_certify_documents()
         now = fields.Datetime.now()
         for collection in self:
-            collection.write(
+            collection._esign_write(
                 {
                     "state": "in_progress",
                     "launch_date": now,
@@ -350,14 +381,14 @@ class EsignCollection(models.Model):
 
     def _advance(self):
         """Give the turn to the next group of signers, or queue the seal once everyone has signed."""
-        for collection in self.filtered(lambda c: c.state == "in_progress" and not c.seal_due):
+        for collection in self.filtered(lambda c: c.state == "in_progress"):
             pending = collection.signer_ids.filtered(lambda s: s.state in ("waiting", "to_sign"))
             if not pending:
                 collection._queue_seal()
                 continue
             groups = pending.grouped("signing_order")
             current = groups[min(groups)]
-            (pending - current).filtered(lambda s: s.state == "to_sign").write({"state": "waiting"})
+            (pending - current).filtered(lambda s: s.state == "to_sign")._esign_write({"state": "waiting"})
             newcomers = current.filtered(lambda s: s.state == "waiting")
             if newcomers:
                 newcomers._give_turn()
@@ -368,7 +399,7 @@ class EsignCollection(models.Model):
         A signer's request thus carries only their own signature, and a seal that fails (timestamp
         authority down...) is retried without touching what the signers signed.
         """
-        self.write({"seal_due": True, "seal_error": False})
+        self._esign_write({"state": "sealing", "seal_error": False})
         self.env.ref("engagement_letter_esign.ir_cron_esign_seal").sudo()._trigger()
 
     def _seal_and_complete(self):
@@ -379,7 +410,7 @@ class EsignCollection(models.Model):
             try:
                 with self.env.cr.savepoint():
                     collection._esign_seal_documents(sealing)
-                    collection.write({"seal_due": False, "seal_attempt_date": now, "seal_error": False})
+                    collection._esign_write({"seal_attempt_date": now, "seal_error": False})
                     collection._complete()
             # Any failure, expected or not, stays with its collection: it must not hold the queue up.
             except Exception as error:  # pylint: disable=broad-exception-caught
@@ -394,7 +425,7 @@ class EsignCollection(models.Model):
                         Markup("<p>%s</p><p>%s</p>")
                         % (self.env._("The seal could not be applied yet; it will be retried."), message)
                     )
-                collection.write({"seal_attempt_date": now, "seal_error": message})
+                collection._esign_write({"seal_attempt_date": now, "seal_error": message})
 
     def _complete(self):
         self._end("done")
@@ -469,7 +500,7 @@ class EsignCollection(models.Model):
     def _on_done(self):
         """What follows a sealed, completed collection: the evidence report, made by a scheduled action
         woken at once (wkhtmltopdf takes about a second a report)."""
-        self.write({"evidence_report_due": True})
+        self._esign_write({"evidence_report_due": True})
         self.env.ref("engagement_letter_esign.ir_cron_esign_evidence_report").sudo()._trigger()
 
     # ------------------------------------------------------------------
@@ -557,7 +588,7 @@ class EsignCollection(models.Model):
             now = fields.Datetime.now()
             for document, data in sealed:
                 document._esign_store_revision(data)
-                document.sealed_date = now
+                document._esign_write({"sealed_date": now})
             collection._log_document_events(
                 "sealed",
                 documents,
@@ -601,8 +632,8 @@ class EsignCollection(models.Model):
                     }
                 )
             )
-            collection.write({"evidence_report_id": attachment.id, "evidence_report_due": False})
-            previous.unlink()
+            collection._esign_write({"evidence_report_id": attachment.id, "evidence_report_due": False})
+            previous._esign_unlink_attachment()
             collection._log_event(
                 "evidence_report",
                 document_sha256=sha256_hex(pdf),
@@ -654,7 +685,7 @@ class EsignCollection(models.Model):
     def _end(self, outcome):
         now = fields.Datetime.now()
         for company, collections in self.grouped("company_id").items():
-            collections.write(
+            collections._esign_write(
                 {
                     "state": outcome,
                     "outcome": outcome,
@@ -670,15 +701,15 @@ class EsignCollection(models.Model):
     def action_remind(self):
         """Notify the current signers again and push the deadline further."""
         for collection in self:
+            if collection.state == "sealing":
+                raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
             if collection.state not in ("in_progress", "expired"):
                 raise UserError(self.env._("Only a collection in progress or expired can be reminded."))
-            if collection.seal_due:
-                raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
         now = fields.Datetime.now()
         for collection in self:
             extension = timedelta(days=collection.company_id.esign_extension_days)
             base = collection.deadline if collection.state == "in_progress" and collection.deadline > now else now
-            collection.write(
+            collection._esign_write(
                 {
                     "state": "in_progress",
                     "outcome": False,
@@ -712,12 +743,12 @@ class EsignCollection(models.Model):
         if not (reason or "").strip():
             raise UserError(self.env._("Give the reason for the cancellation."))
         for collection in self:
+            if collection.state == "sealing":
+                raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
             if collection.state not in (*PREPARATION_STATES, "in_progress"):
                 raise UserError(self.env._("Only a collection not yet ended can be cancelled."))
-            if collection.seal_due:
-                raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
         self._end("cancelled")
-        self.write({"cancel_reason": reason.strip()})
+        self._esign_write({"cancel_reason": reason.strip()})
         self._log_event("cancelled", description=reason.strip()[:500])
         self._notify_preparer(
             Markup("<p>%s</p><p>%s</p>") % (self.env._("The collection was cancelled."), reason.strip()),
@@ -729,7 +760,7 @@ class EsignCollection(models.Model):
     def _on_signer_refused(self, signer, reason):
         self.ensure_one()
         self._end("refused")
-        self.write({"refusal_reason": reason, "refused_signer_id": signer.id})
+        self._esign_write({"refusal_reason": reason, "refused_signer_id": signer.id})
         self._post_template(
             "engagement_letter_esign.mail_template_esign_refused", "engagement_letter_esign.mt_collection_stopped"
         )
@@ -767,7 +798,7 @@ class EsignCollection(models.Model):
     def _cron_expire(self, batch_size=CRON_BATCH_SIZE):
         """Expire the collections in progress whose deadline has passed."""
         return self._run_due_batches(
-            "state = 'in_progress' AND seal_due IS NOT TRUE AND deadline <= %s",
+            "state = 'in_progress' AND deadline <= %s",
             [fields.Datetime.now()],
             lambda batch: batch._expire(),
             batch_size,
@@ -822,7 +853,7 @@ class EsignCollection(models.Model):
 
     def _purge(self):
         self.document_ids._purge_files()
-        self.with_context(tracking_disable=True).write({"state": "purged", "purged_date": fields.Datetime.now()})
+        self.with_context(tracking_disable=True)._esign_write({"state": "purged", "purged_date": fields.Datetime.now()})
         self._log_event("purged")
         self._message_log_batch(
             {
@@ -846,7 +877,7 @@ class EsignCollection(models.Model):
     def _cron_seal(self, batch_size=20):
         """Seal and close the collections every signer has signed; each failed one waits for the next run."""
         return self._run_due_batches(
-            "state = 'in_progress' AND seal_due AND (seal_attempt_date IS NULL OR seal_attempt_date < %s)",
+            "state = 'sealing' AND (seal_attempt_date IS NULL OR seal_attempt_date < %s)",
             [fields.Datetime.now()],
             lambda batch: batch._seal_and_complete(),
             batch_size,
@@ -856,7 +887,7 @@ class EsignCollection(models.Model):
     def _cron_remind(self, batch_size=CRON_BATCH_SIZE):
         """Automatic reminders, for companies that turned them on; they do not push the deadline."""
         where = """
-            state = 'in_progress' AND seal_due IS NOT TRUE AND id IN (
+            state = 'in_progress' AND id IN (
                 SELECT c.id FROM esign_collection c JOIN res_company co ON co.id = c.company_id
                  WHERE c.state = 'in_progress' AND co.esign_auto_reminder_days > 0
                    AND COALESCE(c.last_reminder_date, c.launch_date)
@@ -865,7 +896,7 @@ class EsignCollection(models.Model):
         return self._run_due_batches(where, [fields.Datetime.now()], lambda batch: batch._auto_remind(), batch_size)
 
     def _auto_remind(self):
-        self.with_context(tracking_disable=True).write({"last_reminder_date": fields.Datetime.now()})
+        self.with_context(tracking_disable=True)._esign_write({"last_reminder_date": fields.Datetime.now()})
         self._log_event("reminded", description=self.env._("Automatic reminder"))
         self.signer_ids.filtered(lambda s: s.state == "to_sign")._send_signing_request(reminder=True)
 

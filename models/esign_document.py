@@ -17,6 +17,17 @@ class EsignDocument(models.Model):
     _description = "Collection document"
     _order = "collection_id, sequence, id"
     _check_company_auto = True
+    _inherit = ["esign.workflow.guard"]
+    _esign_workflow_fields = (
+        "original_sha256",
+        "signed_pdf",
+        "signed_sha256",
+        "page_count",
+        "file_size",
+        "purged",
+        "sealed_date",
+    )
+    _esign_frozen_fields = ("collection_id",)
 
     collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
@@ -88,8 +99,10 @@ class EsignDocument(models.Model):
                         collection.company_id.esign_max_pdf_size_mb,
                     )
                 )
+            self._esign_refuse_fields(vals)
             checked.append(self._inspect_upload(vals, collection.company_id))
-        documents = super().create(checked)
+        # The facts of each file come from its inspection only.
+        documents = self._esign_call(super().create, checked)
         if not self.env.context.get("esign_defer_document_events"):
             documents._log_added()
         return documents
@@ -104,13 +117,18 @@ class EsignDocument(models.Model):
             )
 
     def write(self, vals):
+        self._esign_refuse_fields(vals)
+        if "name" in vals and any(doc.collection_id.state not in ("draft", "ready") for doc in self):
+            raise UserError(self.env._("A document of a launched collection cannot be renamed."))
         if "original_pdf" in vals:
             if any(doc.collection_id.state not in ("draft", "ready") for doc in self):
                 raise UserError(self.env._("The original of a launched collection cannot be replaced."))
             if not vals["original_pdf"]:
                 raise UserError(self.env._("A document needs its PDF file; delete the line instead."))
             for document in self:
-                super(EsignDocument, document).write(document._inspect_upload(vals, document.company_id))
+                document._esign_call(
+                    super(EsignDocument, document).write, document._inspect_upload(vals, document.company_id)
+                )
             vals = {k: v for k, v in vals.items() if k not in ("original_pdf", "name")}
             if not vals:
                 return True
@@ -181,7 +199,7 @@ class EsignDocument(models.Model):
     def _esign_store_revision(self, data):
         """Keep ``data`` as the current signed revision of this document, with its SHA-256."""
         self.ensure_one()
-        self.write({"signed_pdf": base64.b64encode(data), "signed_sha256": sha256_hex(data)})
+        self._esign_write({"signed_pdf": base64.b64encode(data), "signed_sha256": sha256_hex(data)})
 
     def _purge_files(self):
         """Delete the PDF files, keep the hashes (set-based: one search, one unlink)."""
@@ -190,6 +208,6 @@ class EsignDocument(models.Model):
             .sudo()
             .search([("res_model", "=", self._name), ("res_id", "in", self.ids), ("res_field", "in", list(PDF_FIELDS))])
         )
-        attachments.unlink()
+        attachments._esign_unlink_attachment()
         self.env.cr.execute("UPDATE esign_document SET purged = TRUE WHERE id = ANY(%s)", [self.ids])
         self.invalidate_recordset(["purged", *PDF_FIELDS])

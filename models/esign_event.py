@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from ..services.evidence import GENESIS_HASH, event_digest, first_broken_link
@@ -33,6 +33,7 @@ EVENT_TYPES = [
     ("certified", "Certified by the firm"),
     ("sealed", "Sealed"),
     ("delegated", "Done by delegation"),
+    ("contact_changed", "Signer's contact changed"),
 ]
 
 # The fields a digest covers, in the order they are hashed.
@@ -60,9 +61,10 @@ class EsignEvent(models.Model):
     _order = "collection_id, sequence"
     _rec_name = "event_type"
     _allow_sudo_commands = False
+    _inherit = ["esign.workflow.guard"]
 
-    collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
+    collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="restrict")
+    company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True, precompute=True)
     sequence = fields.Integer(required=True, readonly=True)
     event_type = fields.Selection(EVENT_TYPES, string="Event", required=True, readonly=True)
     timestamp = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
@@ -107,9 +109,44 @@ class EsignEvent(models.Model):
             payload[name] = value or False
         return payload
 
+    def init(self):  # pylint: disable=missing-return
+        super().init()
+        # The database itself refuses to change what an event says, or to delete one of a launched
+        # collection: not even SQL run by the application (or a cascade) rewrites the journal.
+        columns = ", ".join(("collection_id", "previous_hash", "hash", "create_date", "create_uid", *HASHED_FIELDS[1:]))
+        old_row = ", ".join(f"OLD.{name}" for name in columns.split(", "))
+        new_row = ", ".join(f"NEW.{name}" for name in columns.split(", "))
+        # Column names of this model only, no input: the query is built, not injected.
+        self.env.cr.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION esign_event_protect() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE' THEN
+                    IF ROW({old_row}) IS DISTINCT FROM ROW({new_row}) AND EXISTS (
+                        SELECT 1 FROM esign_collection c
+                         WHERE c.id = OLD.collection_id AND c.state NOT IN ('draft', 'ready')) THEN
+                        RAISE EXCEPTION 'esign_event is append-only: event % cannot be modified', OLD.id;
+                    END IF;
+                    RETURN NEW;
+                END IF;
+                IF EXISTS (SELECT 1 FROM esign_collection c
+                            WHERE c.id = OLD.collection_id AND c.state NOT IN ('draft', 'ready')) THEN
+                    RAISE EXCEPTION 'esign_event is append-only: event % cannot be deleted', OLD.id;
+                END IF;
+                RETURN OLD;
+            END;
+            $$ LANGUAGE plpgsql;
+            DROP TRIGGER IF EXISTS esign_event_protect ON esign_event;
+            CREATE TRIGGER esign_event_protect BEFORE UPDATE OR DELETE ON esign_event
+                FOR EACH ROW EXECUTE FUNCTION esign_event_protect();
+            """  # noqa: S608
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         """Number and chain the new events, under a lock on their collections."""
+        if not self._esign_in_workflow():
+            raise AccessError(self.env._("Proof events are written by the signature workflow only."))
         collection_ids = sorted({vals["collection_id"] for vals in vals_list})
         self.env.cr.execute(
             "SELECT id FROM esign_collection WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
@@ -147,6 +184,11 @@ class EsignEvent(models.Model):
 
     @api.ondelete(at_uninstall=True)
     def _unlink_never(self):
+        """Only a collection never launched goes with its journal (the collection's own unlink)."""
+        if self._esign_in_workflow() and all(
+            state in ("draft", "ready") for state in self.sudo().collection_id.mapped("state")
+        ):
+            return
         raise UserError(self.env._("The proof journal is append-only: an event cannot be deleted."))
 
     def _first_altered(self):

@@ -30,6 +30,8 @@ MAX_SIGNATURE_BYTES = 2 * 1024 * 1024
 ACCESS_TOKENS_KEPT = 20
 IMAGE_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 IDENTITY_FIELDS = ("partner_id", "name", "email", "mobile")
+# Contact fields of a pending signer that may still change after the launch, each change journaled.
+JOURNALED_CONTACT_FIELDS = ("partner_id", "name", "email", "mobile", "lang")
 
 
 def _token_digest(token):
@@ -44,6 +46,19 @@ class EsignSigner(models.Model):
     _order = "collection_id, signing_order, id"
     _check_company_auto = True
     _allow_sudo_commands = False
+    _inherit = ["esign.workflow.guard"]
+    _esign_workflow_fields = (
+        "state",
+        "notified_date",
+        "last_notification_date",
+        "signed_date",
+        "refused_date",
+        "refusal_reason",
+        "access_token_hashes",
+        "certificate_pem",
+        "certificate_sha256",
+    )
+    _esign_frozen_fields = ("collection_id",)
 
     collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
@@ -85,7 +100,8 @@ class EsignSigner(models.Model):
     access_token_hashes = fields.Text(copy=False, groups="base.group_system")
     mobile_masked = fields.Char(string="Mobile (masked)", compute="_compute_mobile_masked")
     deadline = fields.Datetime(related="collection_id.deadline")
-    client_names = fields.Char(string="Client", compute="_compute_client_names")
+    # A co-signer reads their own line only: the clients' names come from the whole collection.
+    client_names = fields.Char(string="Client", compute="_compute_client_names", compute_sudo=True)
     document_ids = fields.One2many(related="collection_id.document_ids", string="Documents")
     certificate_pem = fields.Text(
         string="Signing certificate",
@@ -192,6 +208,14 @@ class EsignSigner(models.Model):
             self._check_reorder(vals["signing_order"])
         if any(name in vals for name in IDENTITY_FIELDS) and any(s.state in ("signed", "refused") for s in self):
             raise UserError(self.env._("The contact details of a signer who has signed or refused cannot change."))
+        launched = self.filtered(lambda s: s.collection_id.state not in PREPARATION_STATES)
+        if launched and "role" in vals and any(s.role != vals["role"] for s in launched):
+            raise UserError(self.env._("The role of a signer cannot change once the collection is launched."))
+        contact_before = {
+            signer: {name: signer[name] for name in JOURNALED_CONTACT_FIELDS}
+            for signer in launched
+            if any(name in vals for name in JOURNALED_CONTACT_FIELDS)
+        }
         # Checked before writing, so that a refused number never reaches the record, not even its cache.
         for signer in self:
             if vals.get("mobile"):
@@ -202,6 +226,8 @@ class EsignSigner(models.Model):
                 normalized = signer._normalize_mobile(signer.mobile, signer._mobile_country())
                 if normalized != signer.mobile:
                     super(EsignSigner, signer).write({"mobile": normalized})
+        for signer, before in contact_before.items():
+            signer._log_contact_change(before)
         if "signing_order" in vals:
             running = self.collection_id.filtered(lambda c: c.state == "in_progress")
             for collection in running:
@@ -212,6 +238,23 @@ class EsignSigner(models.Model):
                 collection._notify_preparer(Markup("<p>%s</p>") % self.env._("New signing order: %s", order))
             running._advance()
         return result
+
+    def _log_contact_change(self, before):
+        """A pending signer's contact changed after the launch: the journal keeps the old and new values."""
+        self.ensure_one()
+        changes = []
+        for name in JOURNALED_CONTACT_FIELDS:
+            old, new = before[name], self[name]
+            if old != new:
+                label = self._fields[name].get_description(self.env)["string"]
+                old = old.display_name if isinstance(old, models.BaseModel) else old
+                new = new.display_name if isinstance(new, models.BaseModel) else new
+                changes.append(f"{label}: {old or '-'} → {new or '-'}")
+        if not changes:
+            return
+        description = self.env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(changes))
+        self.collection_id._log_event("contact_changed", signer_id=self.id, description=description[:500])
+        self.collection_id._notify_preparer(Markup("<p>%s</p>") % description)
 
     def _check_reorder(self, new_order):
         for signer in self:
@@ -239,9 +282,8 @@ class EsignSigner(models.Model):
         """
         self.ensure_one()
         token = secrets.token_urlsafe(32)
-        signer_sudo = self.sudo()
-        hashes = (signer_sudo.access_token_hashes or "").split()[-(ACCESS_TOKENS_KEPT - 1) :]
-        signer_sudo.access_token_hashes = "\n".join([*hashes, _token_digest(token)])
+        hashes = (self.sudo().access_token_hashes or "").split()[-(ACCESS_TOKENS_KEPT - 1) :]
+        self._esign_write({"access_token_hashes": "\n".join([*hashes, _token_digest(token)])})
         return token
 
     def _check_access_token(self, token):
@@ -361,7 +403,7 @@ class EsignSigner(models.Model):
     # ------------------------------------------------------------------
 
     def _give_turn(self):
-        self.write({"state": "to_sign", "notified_date": fields.Datetime.now()})
+        self._esign_write({"state": "to_sign", "notified_date": fields.Datetime.now()})
         self._send_signing_request()
 
     def _send_signing_request(self, reminder=False):
@@ -387,7 +429,7 @@ class EsignSigner(models.Model):
                     else self.env._("Invitation sent to %s", signer.email)
                 ),
             )
-        self.write({"last_notification_date": now})
+        self._esign_write({"last_notification_date": now})
 
     def action_open_parapheur_sign(self):
         """Sign the selected lines of the parapheur with one code."""
@@ -428,7 +470,8 @@ class EsignSigner(models.Model):
         self._lock_for_update()
         self._check_can_act()
         image = self._esign_signature_png(signature_image)
-        collection = self.collection_id
+        # Checked above who acts: the signature covers the whole collection, whatever the actor may read.
+        collection = self.collection_id.sudo()
         documents = collection.document_ids
         documents._esign_lock()
         documents._esign_check_not_sealed()
@@ -457,7 +500,7 @@ class EsignSigner(models.Model):
         with self.env.cr.savepoint():
             for document, data in signed:
                 document._esign_store_revision(data)
-            self.write({"certificate_pem": credential.certificate_pem, "certificate_sha256": credential.sha256})
+            self._esign_write({"certificate_pem": credential.certificate_pem, "certificate_sha256": credential.sha256})
             return self._action_sign(**(evidence or {}))
 
     def _esign_field_name(self):
@@ -512,8 +555,8 @@ class EsignSigner(models.Model):
         self.ensure_one()
         self._lock_for_update()
         self._check_can_act()
-        collection = self.collection_id
-        self.write({"state": "signed", "signed_date": fields.Datetime.now()})
+        collection = self.collection_id.sudo()
+        self._esign_write({"state": "signed", "signed_date": fields.Datetime.now()})
         collection._log_document_events(
             "signed",
             collection.document_ids,
@@ -550,7 +593,8 @@ class EsignSigner(models.Model):
         reason = reason.strip()
         self._lock_for_update()
         self._check_can_act()
-        self.write({"state": "refused", "refused_date": fields.Datetime.now(), "refusal_reason": reason})
-        self.collection_id._log_event("refused", signer_id=self.id, description=reason[:500], **evidence)
-        self.collection_id._on_signer_refused(self, reason)
+        self._esign_write({"state": "refused", "refused_date": fields.Datetime.now(), "refusal_reason": reason})
+        collection = self.collection_id.sudo()
+        collection._log_event("refused", signer_id=self.id, description=reason[:500], **evidence)
+        collection._on_signer_refused(self, reason)
         return True

@@ -34,12 +34,10 @@ class TestCollectionWorkflow(EsignCase):
         self.assertIn(f"/esign/sign/{firm.id}/", invitation.body_html, "the e-mail carries a personal link")
 
         firm.with_user(self.signatory)._action_sign()
-        self.assertEqual(collection.state, "in_progress", "the seal follows out of the last signer's request")
-        self.assertTrue(collection.seal_due)
+        self.assertEqual(collection.state, "sealing", "the seal follows out of the last signer's request")
         with self.assertRaises(UserError):
             collection._action_cancel("Trop tard")
         self.assertEqual(self.env["esign.collection"]._cron_seal(), 1)
-        self.assertFalse(collection.seal_due)
         self.assertEqual(collection.state, "done")
         self.assertEqual(collection.outcome, "done")
         self.assertEqual(collection.progress, "3 / 3")

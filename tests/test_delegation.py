@@ -71,8 +71,14 @@ class TestDelegation(EsignCase):
         with self.assertRaises(AccessError):
             other.with_user(self.collaborator).write({"subject": "Modifiée"})
         self.delegation.can_prepare = True
-        other.with_user(self.collaborator).write({"subject": "Modifiée"})
-        self.assertEqual(other.subject, "Modifiée")
+        with self.assertRaises(AccessError, msg="a collaborator writes only what they prepared"):
+            other.with_user(self.collaborator).write({"subject": "Modifiée"})
+        mine = self._prepare()
+        mine.with_user(self.collaborator).write({"subject": "Modifiée"})
+        self.assertEqual(mine.subject, "Modifiée")
+        mine.with_user(self.collaborator).action_mark_ready()
+        with self.assertRaises(AccessError, msg="and only while it is a draft"):
+            mine.with_user(self.collaborator).write({"subject": "Encore"})
 
     def test_launch_right(self):
         collection = self._prepare()

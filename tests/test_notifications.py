@@ -43,7 +43,7 @@ class TestNotifications(HttpCase, EsignCase):
         downloads = collection.event_ids.filtered(lambda e: e.event_type == "downloaded")
         self.assertEqual(len(downloads), 2)
         self.assertEqual(self.url_open(copy_link[:-3] + "xyz").status_code, 404)
-        collection.purge_date = fields.Datetime.now() - timedelta(minutes=1)
+        collection._esign_write({"purge_date": fields.Datetime.now() - timedelta(minutes=1)})
         self.env["esign.collection"]._cron_purge()
         self.assertIn("no longer available", self.url_open(client_link).text)
 
@@ -57,7 +57,7 @@ class TestNotifications(HttpCase, EsignCase):
 
         expired = self.make_collection()
         expired.action_launch()
-        expired.deadline = fields.Datetime.now() - timedelta(minutes=1)
+        expired._esign_write({"deadline": fields.Datetime.now() - timedelta(minutes=1)})
         self.env["esign.collection"]._cron_expire()
         mail = self.mails_to(self.preparer.email)
         self.assertTrue(mail.filtered(lambda m: "the collection expired" in m.body_html))

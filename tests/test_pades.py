@@ -286,8 +286,8 @@ class TestPadesSignatures(PadesCase):
             as_signer(signer)._sign_documents()
             signed_revision = collection.document_ids.signed_sha256
             self.assertEqual(self.env["esign.collection"]._cron_seal(), 1)
-        self.assertEqual((signer.state, collection.state), ("signed", "in_progress"), "the signature stays")
-        self.assertTrue(collection.seal_due, "the seal waits for the next run")
+        self.assertEqual((signer.state, collection.state), ("signed", "sealing"), "the signature stays")
+        self.assertEqual(collection.state, "sealing", "the seal waits for the next run")
         self.assertIn("try again", collection.seal_error)
         self.assertFalse(collection.document_ids.sealed_date)
         self.assertEqual(collection.document_ids.signed_sha256, signed_revision, "nothing half-sealed")
@@ -315,7 +315,7 @@ class TestPadesSignatures(PadesCase):
         with self.assertLogs("odoo.addons.engagement_letter_esign.models.esign_collection", level="ERROR"):
             self.assertEqual(self.env["esign.collection"]._cron_seal(), 2)
         self.assertEqual(fine.state, "done")
-        self.assertEqual((broken.state, broken.seal_due), ("in_progress", True), "kept for the next run")
+        self.assertEqual(broken.state, "sealing", "kept for the next run")
         self.assertIn("server log", broken.seal_error)
         self.assertEqual(broken.signer_ids.state, "signed")
 

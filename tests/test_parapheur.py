@@ -74,7 +74,7 @@ class TestParapheur(EsignPortalMixin, EsignCase):
         self.assertTrue(all(signer.state == "to_sign" for signer in self.firm_signers))
         self.assertEqual(self.env["esign.parapheur.batch"]._cron_sign_batches(chunk_size=2), 3)
         self.assertEqual(batch.state, "done")
-        self.assertTrue(all(self.collections.mapped("seal_due")), "sealed apart, out of the batch")
+        self.assertEqual(set(self.collections.mapped("state")), {"sealing"}, "sealed apart, out of the batch")
         self.assertEqual(self.env["esign.collection"]._cron_seal(), 3)
         self.assertEqual((batch.signed_count, batch.skipped_count, batch.progress), (3, 0, 100.0))
         self.assertEqual(set(self.collections.mapped("state")), {"done"})
@@ -149,7 +149,7 @@ class TestParapheur(EsignPortalMixin, EsignCase):
         wizard.action_sign()
         cancelled, refused_meanwhile, fine = self.collections
         cancelled._action_cancel("Le client a changé de cabinet")
-        refused_meanwhile.write({"deadline": fields.Datetime.now() - timedelta(minutes=1)})
+        refused_meanwhile._esign_write({"deadline": fields.Datetime.now() - timedelta(minutes=1)})
         self.env["esign.collection"]._cron_expire()
         self.env["esign.parapheur.batch"]._cron_sign_batches()
         self.env["esign.collection"]._cron_seal()

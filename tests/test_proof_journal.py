@@ -1,5 +1,7 @@
 import itertools
 
+import psycopg2
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -15,6 +17,29 @@ class TestProofJournal(EsignCase):
         collection.action_launch()
         collection.signer_ids.sorted("signing_order")[0]._action_sign()
         return collection
+
+    def _tamper(self, query, params):
+        """Alter the journal as someone who owns the database would: past its trigger first."""
+        self.env.cr.execute("ALTER TABLE esign_event DISABLE TRIGGER esign_event_protect")
+        self.env.cr.execute(query, params)
+        self.env.cr.execute("ALTER TABLE esign_event ENABLE TRIGGER esign_event_protect")
+
+    def test_database_refuses_to_rewrite_or_delete_an_event(self):
+        collection = self._signed_collection()
+        signed = collection.event_ids.filtered(lambda e: e.event_type == "signed")
+        for query in (
+            "UPDATE esign_event SET description = 'falsifié' WHERE id = %s",
+            "DELETE FROM esign_event WHERE id = %s",
+        ):
+            with (
+                self.subTest(query=query),
+                self.assertRaises(psycopg2.errors.RaiseException),
+                self.env.cr.savepoint(),
+            ):
+                self.env.cr.execute(query, [signed.id])
+        with self.assertRaises(psycopg2.errors.ForeignKeyViolation), self.env.cr.savepoint():
+            self.env.cr.execute("DELETE FROM esign_collection WHERE id = %s", [collection.id])
+        self.assertFalse(collection._verify_event_chain(), "the journal is as it was")
 
     def test_every_step_is_logged_and_chained(self):
         collection = self._signed_collection()
@@ -48,7 +73,7 @@ class TestProofJournal(EsignCase):
     def test_verification_names_the_event_altered_with_sql(self):
         collection = self._signed_collection()
         signed = collection.event_ids.filtered(lambda e: e.event_type == "signed")
-        self.env.cr.execute("UPDATE esign_event SET ip_address = '6.6.6.6' WHERE id = %s", [signed.id])
+        self._tamper("UPDATE esign_event SET ip_address = '6.6.6.6' WHERE id = %s", [signed.id])
         self.assertEqual(collection._verify_event_chain(), signed)
         result = collection.action_verify_event_chain()
         self.assertEqual(result["params"]["type"], "danger")
@@ -58,7 +83,7 @@ class TestProofJournal(EsignCase):
         collection = self._signed_collection()
         launched = collection.event_ids.filtered(lambda e: e.event_type == "launched")
         following = collection.event_ids.filtered(lambda e: e.sequence == launched.sequence + 1)
-        self.env.cr.execute("DELETE FROM esign_event WHERE id = %s", [launched.id])
+        self._tamper("DELETE FROM esign_event WHERE id = %s", [launched.id])
         self.assertEqual(collection._verify_event_chain(), following)
 
     def test_verification_catches_a_recomputed_hash(self):
@@ -68,7 +93,7 @@ class TestProofJournal(EsignCase):
         forged = events[2]
         payload = forged._hash_payload({name: forged[name] for name in HASHED_FIELDS})
         payload["description"] = "falsifié"
-        self.env.cr.execute(
+        self._tamper(
             "UPDATE esign_event SET description = %s, hash = %s WHERE id = %s",
             ["falsifié", event_digest(payload, forged.previous_hash), forged.id],
         )

@@ -138,10 +138,10 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
 
         expired, expired_client, _firm = self.launch()
         link = self.link(expired_client)
-        expired.deadline = fields.Datetime.now() - timedelta(minutes=1)
+        expired._esign_write({"deadline": fields.Datetime.now() - timedelta(minutes=1)})
         self.env["esign.collection"]._cron_expire()
         self.assertIn("has expired", self.url_open(link).text)
-        expired.purge_date = fields.Datetime.now() - timedelta(minutes=1)
+        expired._esign_write({"purge_date": fields.Datetime.now() - timedelta(minutes=1)})
         self.env["esign.collection"]._cron_purge()
         self.assertIn("no longer available", self.url_open(link).text)
 
@@ -219,7 +219,7 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         downloads = collection.event_ids.filtered(lambda e: e.event_type == "downloaded")
         self.assertEqual(downloads.signer_id, client)
         self.assertEqual(self.url_open(f"/esign/download/{firm.id}/bad/{document.id}").status_code, 404)
-        collection.purge_date = fields.Datetime.now() - timedelta(minutes=1)
+        collection._esign_write({"purge_date": fields.Datetime.now() - timedelta(minutes=1)})
         self.env["esign.collection"]._cron_purge()
         self.assertIn("no longer available", self.url_open(link).text)
 
