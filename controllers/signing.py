@@ -30,6 +30,9 @@ class EsignSigningController(http.Controller):
         """The language the page is rendered in (set by ``_signer_sudo``), as an HTML lang tag."""
         return (request.env.lang or "en_US").replace("_", "-")
 
+    def _csrf_ok(self, csrf_token):
+        return isinstance(csrf_token, str) and request.validate_csrf(csrf_token)
+
     def _evidence(self):
         return request.env["esign.event"]._request_context()
 
@@ -122,16 +125,16 @@ class EsignSigningController(http.Controller):
     @http.route("/esign/sign/<int:signer_id>/<string:token>/code", type="json", auth="public", methods=["POST"])
     def esign_request_code(self, signer_id, token, csrf_token=None, **kwargs):
         signer_sudo = self._signer_sudo(signer_id, token)
-        if not signer_sudo or not request.validate_csrf(csrf_token):
+        if not signer_sudo or not self._csrf_ok(csrf_token):
             return {"error": request.env._("This link is not valid: please reload the page.")}
         return signer_sudo._portal_request_code(**self._evidence())
 
     @http.route("/esign/sign/<int:signer_id>/<string:token>/sign", type="json", auth="public", methods=["POST"])
     def esign_sign(self, signer_id, token, code=None, signature=None, accepted=False, csrf_token=None, **kwargs):
         signer_sudo = self._signer_sudo(signer_id, token)
-        if not signer_sudo or not request.validate_csrf(csrf_token):
+        if not signer_sudo or not self._csrf_ok(csrf_token):
             return {"error": request.env._("This link is not valid: please reload the page.")}
-        result = signer_sudo._portal_sign(code, signature, bool(accepted), **self._evidence())
+        result = signer_sudo._portal_sign(code, signature, accepted, **self._evidence())
         if result.get("signed"):
             result["redirect_url"] = f"/esign/sign/{signer_sudo.id}/{token}"
         return result

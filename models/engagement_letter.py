@@ -53,7 +53,9 @@ EVENT_STATES = {
 class EngagementLetter(models.Model):
     _name = "engagement.letter"
     _description = "Engagement letter"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "esign.workflow.guard"]
+    # The letter follows its collection: signed, refused... come from the signature workflow only.
+    _esign_workflow_fields = ("state", "collection_id", "signed_attachment_id")
     _order = "fiscal_year_start desc, id desc"
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
@@ -185,7 +187,7 @@ class EngagementLetter(models.Model):
     def message_post(self, **kwargs):
         # Sent by e-mail through the composer (no electronic signature).
         if self.env.context.get("mark_engagement_letter_sent"):
-            self.filtered(lambda letter: letter.state == "edited").write({"state": "sent"})
+            self.filtered(lambda letter: letter.state == "edited")._esign_write({"state": "sent"})
         return super().message_post(**kwargs)
 
     # ------------------------------------------------------------------
@@ -242,11 +244,13 @@ class EngagementLetter(models.Model):
         for letter in self:
             if letter.state not in ("draft", "edited"):
                 raise UserError(self.env._("Only a draft or edited letter can be edited."))
-            letter.write({"pdf": base64.b64encode(letter._render_pdf()), "state": "edited"})
+            letter.write({"pdf": base64.b64encode(letter._render_pdf())})
+            letter._esign_write({"state": "edited"})
         return True
 
     def action_reset_draft(self):
-        self.filtered(lambda letter: letter.state in ("edited", "refused", "expired", "cancelled")).write(
+        self.check_access("write")
+        self.filtered(lambda letter: letter.state in ("edited", "refused", "expired", "cancelled"))._esign_write(
             {"state": "draft", "collection_id": False}
         )
         return True
@@ -310,7 +314,7 @@ class EngagementLetter(models.Model):
             if signer.role != "client" or any(s.state != "signed" for s in clients):
                 return
             letters = letters.filtered(lambda letter: letter.state == "sent")
-            letters.write({"state": "client_signed"})
+            letters._esign_write({"state": "client_signed"})
             letters._post_collection_event("client_signed")
             letters._notify_signatory_client_signed()
             return
@@ -320,7 +324,7 @@ class EngagementLetter(models.Model):
         new_state = EVENT_STATES.get(event)
         if not new_state:
             return
-        letters.write({"state": new_state})
+        letters._esign_write({"state": new_state})
         letters._post_collection_event(event)
         if event == "done":
             letters.filtered("auto_receive")._on_signed()
@@ -370,7 +374,8 @@ class EngagementLetter(models.Model):
                         "mimetype": "application/pdf",
                     }
                 )
-                letter.signed_attachment_id = letter.signed_attachment_id or attachment
+                if not letter.signed_attachment_id:
+                    letter._esign_write({"signed_attachment_id": attachment.id})
 
     def _attach_evidence_reports(self):
         """Keep a copy of the collection's evidence report on the letter: it outlives the purge."""

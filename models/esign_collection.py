@@ -4,13 +4,14 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
 from ..services import pades
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
+from ..services.text_input import control_problem
 
 _logger = logging.getLogger(__name__)
 
@@ -177,15 +178,44 @@ class EsignCollection(models.Model):
             where="state = 'sealing'",
         )
 
+    @api.constrains("subject", "email_subject")
+    def _check_single_line_texts(self):
+        """A line break in an e-mail subject would make every e-mail of the collection fail."""
+        for collection in self:
+            for name in ("subject", "email_subject"):
+                if control_problem(collection[name]):
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s must be a single line of text, without line breaks or control characters.",
+                            field=self._fields[name].get_description(self.env)["string"],
+                        )
+                    )
+
     @api.depends("document_ids", "signer_ids.state", "signer_ids.name")
     def _compute_progress(self):
+        """Counted on the whole collection, whatever lines the reader may see (a co-signer sees theirs)."""
+        signers = (
+            self.env["esign.signer"]
+            .sudo()
+            .search([("collection_id", "in", self.ids)], order="signing_order, id")
+            .grouped("collection_id")
+        )
+        documents = dict(
+            self.env["esign.document"]
+            .sudo()
+            ._read_group([("collection_id", "in", self.ids)], ["collection_id"], ["__count"])
+        )
         for collection in self:
-            signers = collection.signer_ids
-            collection.document_count = len(collection.document_ids)
-            collection.signer_count = len(signers)
-            collection.signed_count = len(signers.filtered(lambda s: s.state == "signed"))
+            if collection._origin:
+                lines = signers.get(collection._origin.sudo(), self.env["esign.signer"])
+                collection.document_count = documents.get(collection._origin.sudo(), 0)
+            else:  # being drafted in a form: the lines typed so far
+                lines = collection.signer_ids.sorted(lambda s: (s.signing_order, s.id))
+                collection.document_count = len(collection.document_ids)
+            collection.signer_count = len(lines)
+            collection.signed_count = len(lines.filtered(lambda s: s.state == "signed"))
             collection.progress = f"{collection.signed_count} / {collection.signer_count}"
-            collection.signer_names = ", ".join(signers.sorted("signing_order").mapped("name"))
+            collection.signer_names = ", ".join(lines.mapped("name"))
 
     @api.depends_context("uid")
     @api.depends("signer_ids.state", "signer_ids.partner_id", "state")
@@ -350,6 +380,7 @@ class EsignCollection(models.Model):
 
     def action_mark_ready(self):
         """Prepared and checked: waiting for someone to launch it."""
+        self.check_access("write")
         self.filtered(lambda c: c.state == "draft")._check_launchable()
         for collection in self:
             if collection.state != "draft":
@@ -358,6 +389,8 @@ class EsignCollection(models.Model):
         return True
 
     def action_launch(self):
+        # The workflow writes past the record rules: who may launch is checked here.
+        self.check_access("write")
         self._check_launchable()
         self._esign_certify_documents()
         now = fields.Datetime.now()
@@ -644,6 +677,7 @@ class EsignCollection(models.Model):
 
     def action_generate_evidence_report(self):
         """Rebuild the evidence report on demand (for instance after a refusal or an expiry)."""
+        self.check_access("write")
         self._attach_evidence_report()
         return self.action_download_evidence_report()
 
@@ -700,6 +734,7 @@ class EsignCollection(models.Model):
 
     def action_remind(self):
         """Notify the current signers again and push the deadline further."""
+        self.check_access("write")
         for collection in self:
             if collection.state == "sealing":
                 raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
@@ -740,8 +775,11 @@ class EsignCollection(models.Model):
         }
 
     def _action_cancel(self, reason):
-        if not (reason or "").strip():
+        self.check_access("write")
+        if not isinstance(reason, str) or not reason.strip():
             raise UserError(self.env._("Give the reason for the cancellation."))
+        if control_problem(reason, multiline=True):
+            raise UserError(self.env._("The reason cannot hold control characters."))
         for collection in self:
             if collection.state == "sealing":
                 raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))

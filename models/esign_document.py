@@ -2,10 +2,11 @@ import base64
 import binascii
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..services import pades
 from ..services.pdf_inspect import PdfRejected, inspect_pdf, sha256_hex
+from ..services.text_input import control_problem
 
 PDF_FIELDS = ("original_pdf", "signed_pdf")
 
@@ -47,6 +48,15 @@ class EsignDocument(models.Model):
     _sql_constraints = [
         ("file_size_positive", "CHECK(file_size >= 0)", "A file size cannot be negative."),
     ]
+
+    @api.constrains("name")
+    def _check_file_name(self):
+        """The name goes into download headers and e-mails: one plain line."""
+        for document in self:
+            if control_problem(document.name):
+                raise ValidationError(
+                    self.env._("The file name “%s” cannot hold line breaks or control characters.", document.name)
+                )
 
     def _rejection_message(self, filename, rejection, max_size_mb):
         reasons = {

@@ -14,6 +14,7 @@ from odoo.tools import consteq, email_normalize
 
 from ..services import pades
 from ..services.otp import mask_mobile
+from ..services.text_input import control_problem
 from .esign_collection import PREPARATION_STATES
 
 SIGNER_STATES = [
@@ -114,6 +115,20 @@ class EsignSigner(models.Model):
     _sql_constraints = [
         ("signing_order_positive", "CHECK(signing_order >= 1)", "The signing order starts at 1."),
     ]
+
+    @api.constrains("name", "email", "mobile")
+    def _check_single_line_contact(self):
+        """The name goes on the stamp and the certificate, the e-mail in headers: one plain line each."""
+        for signer in self:
+            for name in ("name", "email", "mobile"):
+                if control_problem(signer[name]):
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s of %(signer)s must be a single line, without line breaks or control characters.",
+                            field=self._fields[name].get_description(self.env)["string"],
+                            signer=signer.name if name != "name" else self.env._("the signer"),
+                        )
+                    )
 
     @api.depends("collection_id.signer_ids.name", "collection_id.signer_ids.role")
     def _compute_client_names(self):
@@ -383,10 +398,14 @@ class EsignSigner(models.Model):
             return {"signed": True}
         if status != "to_sign":
             return {"error": self.env._("This signature can no longer be made: please reload the page.")}
-        if not accepted:
+        # What a JSON request carries is the caller's choice: anything but the expected types is refused.
+        if accepted is not True:
             return {"error": self.env._("Please accept the terms of use and the personal data policy.")}
-        if not signature:
+        if not signature or not isinstance(signature, str | bytes):
             return {"error": self.env._("Please draw your signature.")}
+        if not isinstance(code, str | int) or isinstance(code, bool):
+            return {"error": self.env._("Type the code received by SMS: six digits.")}
+        code = str(code)
         try:
             image = self._esign_signature_png(signature)
             with self.env.cr.savepoint():
@@ -575,13 +594,12 @@ class EsignSigner(models.Model):
 
     @api.model
     def _refusal_reason_problem(self, reason):
-        """``"empty"`` or ``"long"`` when ``reason`` cannot be kept as a refusal reason, else None."""
-        reason = (reason or "").strip()
-        if not reason:
+        """``"empty"``, ``"long"`` or ``"control"`` when ``reason`` cannot be kept as a refusal reason, else None."""
+        if not isinstance(reason, str) or not reason.strip():
             return "empty"
-        if len(reason) > REFUSAL_REASON_MAX_LENGTH:
+        if len(reason.strip()) > REFUSAL_REASON_MAX_LENGTH:
             return "long"
-        return None
+        return control_problem(reason, multiline=True)
 
     def _action_refuse(self, reason, **evidence):
         self.ensure_one()
@@ -590,6 +608,8 @@ class EsignSigner(models.Model):
             raise UserError(self.env._("Please give the reason for your refusal."))
         if problem == "long":
             raise UserError(self.env._("The reason is limited to %s characters.", REFUSAL_REASON_MAX_LENGTH))
+        if problem == "control":
+            raise UserError(self.env._("The reason cannot hold control characters."))
         reason = reason.strip()
         self._lock_for_update()
         self._check_can_act()

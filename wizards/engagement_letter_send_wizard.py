@@ -159,7 +159,7 @@ class EngagementLetterSendWizard(models.TransientModel):
         if not self.use_esign:
             return self._open_mail_composer()
         collection = self._create_collection()
-        letter.collection_id = collection
+        letter._esign_write({"collection_id": collection.id})
         letter.message_post(body=self.env._("Signature collection %s prepared, waiting for launch.", collection.name))
         return letter.action_open_collection()
 
