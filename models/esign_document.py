@@ -38,8 +38,8 @@ class EsignDocument(models.Model):
     original_sha256 = fields.Char(string="Original SHA-256", readonly=True, copy=False)
     signed_pdf = fields.Binary(string="Signed PDF", attachment=True, copy=False, readonly=True)
     signed_sha256 = fields.Char(string="Current SHA-256", readonly=True, copy=False)
-    page_count = fields.Integer(string="Pages", readonly=True)
-    file_size = fields.Integer(string="Size (bytes)", readonly=True)
+    page_count = fields.Integer(string="Pages", readonly=True, copy=False)
+    file_size = fields.Integer(string="Size (bytes)", readonly=True, copy=False)
     purged = fields.Boolean(readonly=True, copy=False)
     sealed_date = fields.Datetime(
         string="Sealed on", readonly=True, copy=False, help="After the firm's seal, nothing more can be signed."

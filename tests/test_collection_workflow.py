@@ -199,6 +199,16 @@ class TestCollectionWorkflow(EsignCase):
         with self.assertRaisesRegex(UserError, "cannot be removed"):
             collection.signer_ids[0].unlink()
 
+    def test_launched_collection_duplicates_into_a_new_draft(self):
+        collection = self.make_collection()
+        collection.action_launch()
+        copy = collection.copy()
+        self.assertEqual(copy.state, "draft")
+        self.assertEqual(copy.signer_ids.mapped("state"), ["waiting", "waiting"])
+        self.assertEqual(copy.document_ids.original_sha256, collection.document_ids.original_sha256)
+        self.assertEqual(copy.document_ids.page_count, 2, "the copy's file is inspected again")
+        self.assertFalse(copy.document_ids.signed_pdf, "the certified revision stays with its collection")
+
     def test_draft_collection_can_be_deleted(self):
         collection = self.make_collection()
         collection.unlink()
