@@ -210,13 +210,22 @@ class TestSecretsOverHttp(HttpCase, EsignCase):
                     self.assert_no_secret_in(json.dumps(defaults), f"{role} default_get")
                 self.assert_refused("res.config.settings", "create", {})
                 self.assert_refused("res.config.settings", "web_save", [], {}, specification={})
-                self.assert_refused(
-                    "res.config.settings",
-                    "onchange",
-                    {"esign_sms_gateway": "http"},
-                    ["esign_sms_gateway"],
-                    {name: {} for name in ("esign_sms_gateway", *ENCRYPTED_SETTINGS)},
-                )
+                spec = {name: {} for name in ("esign_sms_gateway", *SETTINGS_SECRET_FIELDS)}
+                self.assert_refused("res.config.settings", "onchange", [], {}, [], spec)
+                try:
+                    changed = self.call(
+                        "res.config.settings",
+                        "onchange",
+                        [],
+                        {"esign_sms_gateway": "http"},
+                        ["esign_sms_gateway"],
+                        spec,
+                    )
+                except JsonRpcException as refused:
+                    self.assertEqual(str(refused), "odoo.exceptions.AccessError")
+                else:
+                    self.assertFalse(set(changed["value"]) & set(SETTINGS_SECRET_FIELDS), f"{role} onchange")
+                    self.assert_no_secret_in(json.dumps(changed), f"{role} onchange")
                 self.assert_refused("res.config.settings", "search_read", [], fields=["esign_http_headers"])
         self.company.invalidate_recordset()
         self.assertIn("Cabinet Dupont", self.company.esign_seal_subject, "nothing changed")
