@@ -4,6 +4,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..services.otp import code_digest, code_matches, mask_mobile, new_code
 from ..services.sms_gateways import HttpGateway, OvhGateway, SmsGatewayError, TwilioGateway
@@ -101,9 +102,12 @@ class EsignOtp(models.Model):
     @api.model
     def _send_sms(self, company, number, text):
         """Hand the text to the company's gateway; raise SmsGatewayError when it is not accepted."""
-        company = company.sudo()
-        timeout = company.esign_sms_timeout
-        gateway = company.esign_sms_gateway
+        try:
+            config = company._esign_sms_gateway_config()
+        except UserError as error:
+            raise SmsGatewayError(str(error)) from error
+        timeout = config["timeout"]
+        gateway = config["gateway"]
         if gateway == "odoo":
             sms = self.env["sms.sms"].sudo().create({"number": number, "body": text})
             try:
@@ -118,32 +122,32 @@ class EsignOtp(models.Model):
             return
         if gateway == "ovh":
             client = OvhGateway(
-                company.esign_ovh_application_key,
-                company.esign_ovh_application_secret,
-                company.esign_ovh_consumer_key,
-                company.esign_ovh_service_name,
-                sender=company.esign_ovh_sender,
-                endpoint=company.esign_ovh_endpoint,
+                config["application_key"],
+                config["application_secret"],
+                config["consumer_key"],
+                config["service_name"],
+                sender=config["sender"],
+                endpoint=config["endpoint"],
                 timeout=timeout,
             )
         elif gateway == "twilio":
             client = TwilioGateway(
-                company.esign_twilio_account_sid,
-                company.esign_twilio_auth_token,
-                company.esign_twilio_sender,
-                endpoint=company.esign_twilio_endpoint,
+                config["account_sid"],
+                config["auth_token"],
+                config["sender"],
+                endpoint=config["endpoint"],
                 timeout=timeout,
             )
         else:
             try:
-                headers = HttpGateway.parse_headers(company.esign_http_headers)
+                headers = HttpGateway.parse_headers(config["headers"])
             except ValueError as error:
                 raise SmsGatewayError(f"invalid headers: {error}") from error
             client = HttpGateway(
-                company.esign_http_url,
-                method=company.esign_http_method,
+                config["url"],
+                method=config["method"],
                 headers=headers,
-                body_template=company.esign_http_body,
+                body_template=config["body"],
                 timeout=timeout,
             )
         client.send(number, text)

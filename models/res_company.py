@@ -1,4 +1,3 @@
-import base64
 import logging
 
 from asn1crypto import crl as asn1_crl
@@ -7,10 +6,59 @@ from cryptography.exceptions import InvalidTag
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config
 
 from ..services import pades, pki
 
 _logger = logging.getLogger(__name__)
+
+DEFAULT_HTTP_BODY = '{"to": "{to}", "text": "{message}"}'
+# Settings that hold credentials (API keys, tokens, URLs or headers that may embed them): shown in
+# clear to system administrators only, kept encrypted in the ``<name>_secret`` column.
+ENCRYPTED_SETTINGS = (
+    "esign_ovh_application_key",
+    "esign_ovh_application_secret",
+    "esign_ovh_consumer_key",
+    "esign_twilio_account_sid",
+    "esign_twilio_auth_token",
+    "esign_http_url",
+    "esign_http_headers",
+    "esign_http_body",
+    "esign_tsa_url",
+    "esign_tsa_username",
+)
+# Every encrypted column of a company and the purpose its key is derived for.
+SECRET_FIELDS = {
+    "esign_ca_key_secret": "ca",
+    "esign_ca_seal_key_secret": "ca_seal",
+    "esign_seal_pkcs12_secret": "seal_pkcs12",
+    "esign_seal_password_secret": "seal",
+    "esign_tsa_password_secret": "tsa",
+    **{f"{name}_secret": f"setting:{name}" for name in ENCRYPTED_SETTINGS},
+}
+
+
+def _encrypted(name):
+    """Field options of the encrypted setting ``name``: read decrypts, write encrypts.
+
+    Each setting has its own compute and inverse: Odoo protects every field of a shared compute
+    while one is written, and the inverse would then read the others as empty and erase them.
+    """
+
+    @api.depends(f"{name}_secret")
+    def compute(companies):
+        for company in companies:
+            company[name] = company._esign_setting(name, strict=False)
+
+    def inverse(companies):
+        for company in companies:
+            clear = company[name] or False
+            if clear != company._esign_setting(name, strict=False):
+                company.sudo()[f"{name}_secret"] = (
+                    company._esign_encrypt(f"setting:{name}", clear.encode()) if clear else False
+                )
+
+    return {"compute": compute, "inverse": inverse, "groups": "base.group_system"}
 
 
 class ResCompany(models.Model):
@@ -115,37 +163,54 @@ class ResCompany(models.Model):
     )
     esign_sms_timeout = fields.Integer(string="SMS gateway timeout (seconds)", default=10)
     esign_ovh_endpoint = fields.Char(string="OVHcloud API endpoint", default="https://eu.api.ovh.com/1.0")
-    esign_ovh_application_key = fields.Char(string="OVHcloud application key", groups="base.group_system")
-    esign_ovh_application_secret = fields.Char(string="OVHcloud application secret", groups="base.group_system")
-    esign_ovh_consumer_key = fields.Char(string="OVHcloud consumer key", groups="base.group_system")
+    esign_ovh_application_key = fields.Char(
+        string="OVHcloud application key", **_encrypted("esign_ovh_application_key")
+    )
+    esign_ovh_application_secret = fields.Char(
+        string="OVHcloud application secret", **_encrypted("esign_ovh_application_secret")
+    )
+    esign_ovh_consumer_key = fields.Char(string="OVHcloud consumer key", **_encrypted("esign_ovh_consumer_key"))
     esign_ovh_service_name = fields.Char(string="OVHcloud SMS account", groups="base.group_system")
     esign_ovh_sender = fields.Char(string="OVHcloud sender", groups="base.group_system")
     esign_twilio_endpoint = fields.Char(string="Twilio API endpoint", default="https://api.twilio.com")
-    esign_twilio_account_sid = fields.Char(string="Twilio account SID", groups="base.group_system")
-    esign_twilio_auth_token = fields.Char(string="Twilio auth token", groups="base.group_system")
+    esign_twilio_account_sid = fields.Char(string="Twilio account SID", **_encrypted("esign_twilio_account_sid"))
+    esign_twilio_auth_token = fields.Char(string="Twilio auth token", **_encrypted("esign_twilio_auth_token"))
     esign_twilio_sender = fields.Char(string="Twilio sender number", groups="base.group_system")
-    esign_http_url = fields.Char(string="SMS API URL", groups="base.group_system")
+    esign_http_url = fields.Char(string="SMS API URL", **_encrypted("esign_http_url"))
     esign_http_method = fields.Selection(
         [("POST", "POST"), ("PUT", "PUT"), ("GET", "GET")], string="SMS API method", default="POST"
     )
     esign_http_headers = fields.Text(
         string="SMS API headers",
-        groups="base.group_system",
         help='A JSON object, for example {"Content-Type": "application/json", "Authorization": "Bearer ..."}',
+        **_encrypted("esign_http_headers"),
     )
     esign_http_body = fields.Text(
         string="SMS API body",
         help="The request body; {to} is replaced by the number (E.164) and {message} by the text.",
-        default='{"to": "{to}", "text": "{message}"}',
+        **_encrypted("esign_http_body"),
     )
 
     # Timestamp authority (RFC 3161)
     esign_tsa_url = fields.Char(
         string="Timestamp authority URL",
         help="RFC 3161 timestamp service; without it, signatures carry no timestamp (PAdES B-B).",
+        **_encrypted("esign_tsa_url"),
     )
-    esign_tsa_username = fields.Char(string="Timestamp authority user", groups="base.group_system")
+    esign_tsa_username = fields.Char(string="Timestamp authority user", **_encrypted("esign_tsa_username"))
     esign_tsa_password_secret = fields.Char(copy=False, groups="base.group_system")
+
+    # What the clear settings above hold, encrypted (see ENCRYPTED_SETTINGS).
+    esign_ovh_application_key_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_ovh_application_secret_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_ovh_consumer_key_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_twilio_account_sid_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_twilio_auth_token_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_http_url_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_http_headers_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_http_body_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_tsa_url_secret = fields.Text(copy=False, groups="base.group_system")
+    esign_tsa_username_secret = fields.Text(copy=False, groups="base.group_system")
 
     # The company's own certificate authority: created on first need, key encrypted at rest.
     esign_ca_certificate = fields.Text(string="CA certificate", copy=False, readonly=True, groups="base.group_system")
@@ -160,9 +225,12 @@ class ResCompany(models.Model):
     esign_ca_seal_certificate = fields.Text(copy=False, readonly=True, groups="base.group_system")
     esign_ca_seal_key_secret = fields.Text(copy=False, groups="base.group_system")
 
-    # The firm's own seal certificate (PKCS#12 from a trust service provider)
-    esign_seal_pkcs12 = fields.Binary(string="Seal certificate file", copy=False, groups="base.group_system")
+    # The firm's own seal certificate (PKCS#12 from a trust service provider): the file is kept
+    # encrypted in a column, never as an attachment (attachments are listed and served by
+    # /web/content); its public chain is kept apart so that verifying never decrypts the key.
+    esign_seal_pkcs12_secret = fields.Text(copy=False, groups="base.group_system")
     esign_seal_password_secret = fields.Char(copy=False, groups="base.group_system")
+    esign_seal_chain = fields.Text(copy=False, readonly=True, groups="base.group_system")
     esign_seal_subject = fields.Char(string="Seal certificate", copy=False, readonly=True)
     esign_seal_expiry = fields.Datetime(string="Seal certificate expires on", copy=False, readonly=True)
 
@@ -222,28 +290,112 @@ class ResCompany(models.Model):
     # Secrets at rest
     # ------------------------------------------------------------------
 
-    def _esign_secret_key(self, purpose):
-        """A key for ``purpose`` of this company, derived from the database secret (never stored)."""
+    @api.model
+    def _esign_master_key_configured(self):
+        return bool(config.get("esign_master_key"))
+
+    def _esign_key_secrets(self):
+        """The secrets keys are derived from, the one new secrets are encrypted with first.
+
+        ``esign_master_key`` of Odoo's configuration file, when set, lives outside the database: a
+        dump alone then reveals nothing. The database secret stays a fallback so that what was
+        encrypted before the master key was set can still be read (and is re-encrypted on write).
+        """
+        database_secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        return [secret for secret in (config.get("esign_master_key"), database_secret) if secret]
+
+    def _esign_secret_key(self, purpose, secret=None):
+        """A key for ``purpose`` of this company, derived from ``secret`` or the current one (never stored)."""
         self.ensure_one()
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
-        return pki.derive_key(secret, f"{purpose}:{self.id}")
+        return pki.derive_key(secret or self._esign_key_secrets()[0], f"{purpose}:{self.id}")
 
     def _esign_encrypt(self, purpose, data):
         return pki.encrypt_secret(data, self._esign_secret_key(purpose))
 
-    def _esign_decrypt(self, purpose, token):
-        """The clear bytes of a secret of this company; UserError when the database secret changed."""
+    def _esign_decrypt(self, purpose, token, extra_secrets=()):
+        """The clear bytes of a secret of this company; UserError when no known key opens it."""
+        for secret in [*extra_secrets, *self._esign_key_secrets()]:
+            try:
+                return pki.decrypt_secret(token, self._esign_secret_key(purpose, secret))
+            except (InvalidTag, ValueError):
+                continue
+        raise UserError(
+            self.env._(
+                "A secret of the electronic signature settings of %s cannot be decrypted: the database "
+                "secret or the esign_master_key of the configuration file changed (copied database?). "
+                "An administrator must renew the signature authority and enter the passwords again in "
+                "the settings.",
+                self.name,
+            )
+        )
+
+    def _esign_rotate_master_key(self, old_secret=None):
+        """Re-encrypt every secret of these companies with the current key; returns how many.
+
+        Run it after setting or changing ``esign_master_key``: ``old_secret`` is the previous master
+        key (the database secret is always tried). All or nothing: a secret no key opens raises.
+        """
+        count = 0
+        for company in self:
+            company_sudo = company.sudo()
+            values = {}
+            for fname, purpose in SECRET_FIELDS.items():
+                if company_sudo[fname]:
+                    clear = company._esign_decrypt(
+                        purpose, company_sudo[fname], extra_secrets=[old_secret] if old_secret else ()
+                    )
+                    values[fname] = company._esign_encrypt(purpose, clear)
+            company_sudo.write(values)
+            count += len(values)
+        return count
+
+    def _esign_setting(self, name, strict=True):
+        """The clear value of an encrypted setting; ``strict`` raises UserError when it cannot be read."""
+        self.ensure_one()
+        token = self.sudo()[f"{name}_secret"]
+        if not token:
+            return DEFAULT_HTTP_BODY if name == "esign_http_body" else False
         try:
-            return pki.decrypt_secret(token, self._esign_secret_key(purpose))
-        except (InvalidTag, ValueError) as exc:
-            raise UserError(
-                self.env._(
-                    "A secret of the electronic signature settings of %s cannot be decrypted: the database "
-                    "secret changed (copied database?). An administrator must renew the signature authority "
-                    "and enter the passwords again in the settings.",
-                    self.name,
-                )
-            ) from exc
+            return self._esign_decrypt(f"setting:{name}", token).decode()
+        except UserError:
+            if strict:
+                raise
+            _logger.warning("The setting %s of company %s cannot be decrypted", name, self.id)
+            return False
+
+    def _esign_sms_gateway_config(self):
+        """The company's SMS gateway and its settings in clear, for sending a text only.
+
+        Raises UserError when a credential cannot be decrypted.
+        """
+        self.ensure_one()
+        company = self.sudo()
+        gateway = company.esign_sms_gateway
+        result = {"gateway": gateway, "timeout": company.esign_sms_timeout}
+        if gateway == "ovh":
+            result.update(
+                application_key=self._esign_setting("esign_ovh_application_key"),
+                application_secret=self._esign_setting("esign_ovh_application_secret"),
+                consumer_key=self._esign_setting("esign_ovh_consumer_key"),
+                service_name=company.esign_ovh_service_name,
+                sender=company.esign_ovh_sender,
+                endpoint=company.esign_ovh_endpoint,
+            )
+        elif gateway == "twilio":
+            result.update(
+                account_sid=self._esign_setting("esign_twilio_account_sid"),
+                auth_token=self._esign_setting("esign_twilio_auth_token"),
+                sender=company.esign_twilio_sender,
+                endpoint=company.esign_twilio_endpoint,
+            )
+        elif gateway == "http":
+            result.update(
+                url=self._esign_setting("esign_http_url"),
+                method=company.esign_http_method,
+                headers=self._esign_setting("esign_http_headers"),
+                body=self._esign_setting("esign_http_body"),
+            )
+        return result
 
     # ------------------------------------------------------------------
     # Certificate authority
@@ -329,10 +481,12 @@ class ResCompany(models.Model):
         """The seal key: the firm's uploaded certificate, else one issued by the company CA."""
         self.ensure_one()
         company_sudo = self.sudo()
-        if company_sudo.esign_seal_pkcs12:
+        if company_sudo.esign_seal_pkcs12_secret:
             try:
                 password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
-                return pki.load_seal_pkcs12(base64.b64decode(company_sudo.esign_seal_pkcs12), password)
+                return pki.load_seal_pkcs12(
+                    self._esign_decrypt("seal_pkcs12", company_sudo.esign_seal_pkcs12_secret), password
+                )
             except (pki.SealRejected, UserError) as rejection:
                 # An expired upload must not block the clients' signatures: the company CA seals instead.
                 _logger.warning(
@@ -387,8 +541,9 @@ class ResCompany(models.Model):
             raise UserError(self._esign_seal_rejection_message(rejection)) from rejection
         self.sudo().write(
             {
-                "esign_seal_pkcs12": base64.b64encode(data),
+                "esign_seal_pkcs12_secret": self._esign_encrypt("seal_pkcs12", data),
                 "esign_seal_password_secret": self._esign_encrypt("seal", (password or "").encode()),
+                "esign_seal_chain": "".join(pki.certificate_pem(cert) for cert in pki.seal_chain(credential)),
                 "esign_seal_subject": credential.certificate.subject.rfc4514_string()[:250],
                 "esign_seal_expiry": credential.certificate.not_valid_after_utc.replace(tzinfo=None),
             }
@@ -398,25 +553,22 @@ class ResCompany(models.Model):
     def _esign_remove_seal(self):
         self.sudo().write(
             {
-                "esign_seal_pkcs12": False,
+                "esign_seal_pkcs12_secret": False,
                 "esign_seal_password_secret": False,
+                "esign_seal_chain": False,
                 "esign_seal_subject": False,
                 "esign_seal_expiry": False,
             }
         )
 
     def _esign_seal_chain(self):
-        """The certificates of the uploaded seal's chain (or the seal itself without one), else nothing."""
+        """The certificates of the uploaded seal's chain (or the seal itself without one), else nothing.
+
+        Read from the public copy made at upload: verifying a signature never decrypts the seal's key.
+        """
         self.ensure_one()
-        company_sudo = self.sudo()
-        if not company_sudo.esign_seal_pkcs12:
-            return []
-        password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
-        _key, certificate, chain = pki.pkcs12.load_key_and_certificates(
-            base64.b64decode(company_sudo.esign_seal_pkcs12), password.encode() or None
-        )
-        chain = [cert for cert in chain or () if cert.subject != certificate.subject]
-        return chain or [certificate]
+        pem = self.sudo().esign_seal_chain
+        return x509.load_pem_x509_certificates(pem.encode()) if pem else []
 
     def _esign_trust_roots(self):
         """Certificates a verifier of this company's signatures trusts (its CA, its seal's chain).
@@ -448,14 +600,15 @@ class ResCompany(models.Model):
         """pyHanko's HTTP timestamper for the configured authority, or None without a URL."""
         self.ensure_one()
         company_sudo = self.sudo()
-        if not company_sudo.esign_tsa_url:
+        url = self._esign_setting("esign_tsa_url")
+        if not url:
             return None
         password = None
         if company_sudo.esign_tsa_password_secret:
             password = self._esign_decrypt("tsa", company_sudo.esign_tsa_password_secret).decode()
         return pades.make_timestamper(
-            company_sudo.esign_tsa_url,
-            username=company_sudo.esign_tsa_username or None,
+            url,
+            username=self._esign_setting("esign_tsa_username") or None,
             password=password,
             fresh=fresh,
         )

@@ -33,7 +33,6 @@ class ResConfigSettings(models.TransientModel):
     esign_ovh_endpoint = fields.Char(related="company_id.esign_ovh_endpoint", readonly=False)
     esign_twilio_endpoint = fields.Char(related="company_id.esign_twilio_endpoint", readonly=False)
     esign_http_method = fields.Selection(related="company_id.esign_http_method", readonly=False)
-    esign_http_body = fields.Text(related="company_id.esign_http_body", readonly=False)
     esign_ovh_application_key = fields.Char(
         related="company_id.esign_ovh_application_key", readonly=False, groups="base.group_system"
     )
@@ -60,20 +59,32 @@ class ResConfigSettings(models.TransientModel):
     esign_http_headers = fields.Text(
         related="company_id.esign_http_headers", readonly=False, groups="base.group_system"
     )
+    esign_http_body = fields.Text(related="company_id.esign_http_body", readonly=False, groups="base.group_system")
 
-    esign_tsa_url = fields.Char(related="company_id.esign_tsa_url", readonly=False)
-    esign_tsa_username = fields.Char(related="company_id.esign_tsa_username", readonly=False)
+    esign_tsa_url = fields.Char(related="company_id.esign_tsa_url", readonly=False, groups="base.group_system")
+    esign_tsa_username = fields.Char(
+        related="company_id.esign_tsa_username", readonly=False, groups="base.group_system"
+    )
     esign_tsa_password = fields.Char(
-        string="Timestamp authority password", help="Leave empty to keep the password already saved."
+        string="Timestamp authority password",
+        help="Leave empty to keep the password already saved.",
+        groups="base.group_system",
     )
     esign_tsa_password_set = fields.Boolean(compute="_compute_esign_secrets_set")
 
     esign_seal_subject = fields.Char(related="company_id.esign_seal_subject")
     esign_seal_expiry = fields.Datetime(related="company_id.esign_seal_expiry")
-    esign_seal_upload = fields.Binary(string="New seal certificate (PKCS#12)")
-    esign_seal_upload_filename = fields.Char()
-    esign_seal_upload_password = fields.Char(string="Password of the certificate file")
+    # Kept in the wizard's own column, never as an attachment, and emptied once installed.
+    esign_seal_upload = fields.Binary(
+        string="New seal certificate (PKCS#12)", attachment=False, groups="base.group_system"
+    )
+    esign_seal_upload_filename = fields.Char(groups="base.group_system")
+    esign_seal_upload_password = fields.Char(string="Password of the certificate file", groups="base.group_system")
     esign_ca_fingerprint = fields.Char(string="CA certificate SHA-256", compute="_compute_esign_secrets_set")
+    esign_master_key_configured = fields.Boolean(compute="_compute_esign_master_key_configured")
+
+    def _compute_esign_master_key_configured(self):
+        self.esign_master_key_configured = self.env["res.company"]._esign_master_key_configured()
 
     @api.depends("company_id")
     def _compute_esign_secrets_set(self):
@@ -96,7 +107,14 @@ class ResConfigSettings(models.TransientModel):
             except (binascii.Error, ValueError):
                 data = b""
             company._esign_install_seal(data, self.esign_seal_upload_password or "")
-        self.write({"esign_tsa_password": False, "esign_seal_upload": False, "esign_seal_upload_password": False})
+        self.write(
+            {
+                "esign_tsa_password": False,
+                "esign_seal_upload": False,
+                "esign_seal_upload_filename": False,
+                "esign_seal_upload_password": False,
+            }
+        )
         return result
 
     def action_esign_remove_seal(self):

@@ -271,6 +271,12 @@ def load_seal_pkcs12(data, password, now=None):
     return Credential(key=key, certificate=certificate, chain=tuple(chain or ()))
 
 
+def seal_chain(credential):
+    """The certificates a verifier of a seal trusts: the chain above it, or the seal itself without one."""
+    chain = [cert for cert in credential.chain if cert.subject != credential.certificate.subject]
+    return chain or [credential.certificate]
+
+
 def pkcs12_bytes(credential, password):
     """Package a credential as PKCS#12 (used by tests and the benchmark to mimic a provider's file)."""
     encryption = serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()

@@ -15,6 +15,7 @@ from . import (
     test_parapheur,
     test_portal_list,
     test_proof_journal,
+    test_secrets,
     test_security,
     test_signer_contact,
     test_signing_page,

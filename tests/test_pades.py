@@ -389,6 +389,7 @@ class TestCompanyAuthority(PadesCase):
             as_signer(second)._sign_documents()
         self.assertEqual(second.state, "to_sign")
         self.env["res.config.settings"].create({}).action_esign_renew_ca()
+        self.company.esign_tsa_url = self.tsa.url  # encrypted too: entered again, as the message asks
         as_signer(second)._sign_documents()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
@@ -516,7 +517,7 @@ class TestSealCertificate(PadesCase):
                 with self.assertRaisesRegex(UserError, message):
                     self._upload(data, password)
                 self.assertFalse(self.company.esign_seal_subject)
-                self.assertFalse(self.company.sudo().esign_seal_pkcs12)
+                self.assertFalse(self.company.sudo().esign_seal_pkcs12_secret)
 
     def test_seal_with_non_repudiation_only(self):
         provider = pki.new_authority("Prestataire qualifié")
