@@ -354,9 +354,9 @@ class EsignSigner(models.Model):
         )
 
     def _otp_blocked(self):
+        """Blocked once the wrong tries over all the signer's codes, replaced ones included, reach the limit."""
         self.ensure_one()
-        locked = self.env["esign.otp"].sudo().search_count([("signer_id", "=", self.id), ("state", "=", "locked")])
-        return locked >= self.company_id.esign_otp_max_locked
+        return self.env["esign.otp"]._signer_blocked(self)
 
     def _portal_request_code(self, **evidence):
         """Send a one-time code; ``{"masked": ...}`` or ``{"error": ...}``."""
