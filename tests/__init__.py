@@ -1,0 +1,1 @@
+from . import test_otp_across_codes, test_parapheur_attacks
