@@ -1,4 +1,6 @@
 import base64
+import importlib.util
+import os
 from datetime import timedelta
 
 from odoo import fields
@@ -194,3 +196,23 @@ class TestParapheurCodes(ParapheurRpcMixin, HttpCase, EsignCase):
         wizard = self.send_code(self.wizard(self.my_lines))
         self.assertEqual(wizard.error, "Too many codes were asked from your connection: please try again in an hour.")
         self.assertEqual(len(self.sms_server.requests), len(clients))
+
+
+@tagged("post_install", "-at_install")
+class TestParapheurCodeMigration(EsignCase):
+    def test_update_drops_the_parapheur_code_columns(self):
+        path = os.path.join(os.path.dirname(__file__), "..", "migrations", "18.0.1.2.0", "post-20-otp.py")
+        spec = importlib.util.spec_from_file_location("esign_migration_18_0_1_2_0_otp", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        cr = self.env.cr
+        cr.execute("ALTER TABLE esign_parapheur_batch ADD COLUMN code_digest varchar, ADD COLUMN code_failures integer")
+        migration.migrate(cr, "18.0.1.1.0")
+        migration.migrate(cr, "18.0.1.1.0")
+        cr.execute(
+            """
+            SELECT column_name FROM information_schema.columns
+             WHERE table_name = 'esign_parapheur_batch' AND column_name LIKE 'code%%'
+            """
+        )
+        self.assertFalse(cr.fetchall())

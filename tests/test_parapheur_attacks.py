@@ -304,3 +304,26 @@ class TestParapheurAttacks(ParapheurRpcMixin, HttpCase, EsignCase):
                 lambda e: e.event_type in ("signed", "parapheur") and e.signer_id == changed
             )
         )
+
+    def test_managers_read_batches_of_their_companies_only(self):
+        wizard = self.send_code(self.wizard(self.my_lines))
+        batch = wizard.batch_id
+        self.authenticate("esign_manager", "esign_manager")
+        self.assertEqual(self.ok("esign.parapheur.batch", "search", []), batch.ids, "read only, for oversight")
+        self.refused("AccessError", "esign.parapheur.batch", "write", batch.ids, {"state": "queued"})
+        self.refused("AccessError", "esign.parapheur.batch.line", "write", batch.line_ids.ids, {"state": "signed"})
+        self.refused("AccessError", "esign.otp", "search_read", [], ["code_hash"])
+        other_company = self.env["res.company"].create({"name": "Autre cabinet"})
+        new_test_user(
+            self.env,
+            login="esign_other_manager",
+            company_id=other_company.id,
+            company_ids=[Command.set(other_company.ids)],
+            groups="base.group_user,engagement_letter_esign.group_esign_manager",
+        )
+        self.authenticate("esign_other_manager", "esign_other_manager")
+        self.assertFalse(self.ok("esign.parapheur.batch", "search", []))
+        self.assertFalse(self.ok("esign.parapheur.batch.line", "search", []))
+        self.assertFalse(self.ok("esign.otp", "search", []))
+        self.env.invalidate_all()
+        self.assertEqual(batch.state, "draft")
