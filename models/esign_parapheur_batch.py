@@ -1,12 +1,7 @@
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-
-from ..services.otp import code_digest, code_matches, new_code
-from ..services.sms_gateways import SmsGatewayError
+from odoo.exceptions import AccessError, UserError
 
 BATCH_STATES = [
     ("draft", "To confirm"),
@@ -18,12 +13,31 @@ CHUNK_SIZE = 10
 
 
 class EsignParapheurBatch(models.Model):
-    """Documents a firm signatory signs in one go, with one code, in the background."""
+    """Documents a firm signatory signs in one go, with one code, in the background.
+
+    Only the parapheur makes a batch (``_create_from_signers``) and moves it on: every stored field
+    is the workflow's, and each line is checked to be its owner's own turn when it is created, when
+    the code is sent and confirmed, and when it is signed.
+    """
 
     _name = "esign.parapheur.batch"
     _description = "Parapheur batch"
     _order = "id desc"
     _check_company_auto = True
+    _allow_sudo_commands = False
+    _inherit = ["esign.workflow.guard"]
+    _esign_workflow_fields = (
+        "name",
+        "user_id",
+        "company_id",
+        "state",
+        "line_ids",
+        "mobile_masked",
+        "confirmed_date",
+        "done_date",
+        "ip_address",
+        "user_agent",
+    )
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
     user_id = fields.Many2one(
@@ -37,10 +51,6 @@ class EsignParapheurBatch(models.Model):
     signed_count = fields.Integer(string="Signed", compute="_compute_counts")
     skipped_count = fields.Integer(string="Not signed", compute="_compute_counts")
     progress = fields.Float(compute="_compute_counts")
-    code_digest = fields.Char(copy=False, groups="base.group_system")
-    code_sent_date = fields.Datetime(string="Code sent on", readonly=True, copy=False)
-    code_expiry = fields.Datetime(readonly=True, copy=False)
-    code_failures = fields.Integer(readonly=True, copy=False)
     mobile_masked = fields.Char(string="Code sent to", readonly=True, copy=False)
     confirmed_date = fields.Datetime(string="Confirmed on", readonly=True, copy=False)
     done_date = fields.Datetime(string="Finished on", readonly=True, copy=False)
@@ -69,9 +79,13 @@ class EsignParapheurBatch(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._esign_in_workflow():
+            raise AccessError(
+                self.env._("A parapheur batch is made by the parapheur only: select there the documents to sign.")
+            )
         for vals in vals_list:
             if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].next_by_code("esign.parapheur.batch") or "/"
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("esign.parapheur.batch") or "/"
         return super().create(vals_list)
 
     # ------------------------------------------------------------------
@@ -83,6 +97,7 @@ class EsignParapheurBatch(models.Model):
         """What waits for the current user's signature: their turn, collection in progress, not past due."""
         return [
             ("user_id", "=", self.env.uid),
+            ("role", "=", "firm"),
             ("state", "=", "to_sign"),
             ("collection_id.state", "=", "in_progress"),
             ("collection_id.deadline", ">", fields.Datetime.now()),
@@ -95,6 +110,8 @@ class EsignParapheurBatch(models.Model):
             raise UserError(self.env._("Only a signatory of the firm can sign from the parapheur."))
         if not signers:
             raise UserError(self.env._("Select the documents to sign."))
+        # Checked on every selected line whatever the caller may read: a foreign line is refused, not hidden.
+        signers = signers.sudo()
         waiting = signers.filtered_domain(self._parapheur_domain())
         if waiting != signers:
             raise UserError(
@@ -103,8 +120,12 @@ class EsignParapheurBatch(models.Model):
                     ", ".join((signers - waiting).collection_id.mapped("name")),
                 )
             )
-        busy = self.env["esign.parapheur.batch.line"].search(
-            [("signer_id", "in", signers.ids), ("batch_id.state", "in", ("queued", "running"))]
+        if len(signers.company_id) > 1:
+            raise UserError(self.env._("Sign the documents of one company at a time."))
+        busy = (
+            self.env["esign.parapheur.batch.line"]
+            .sudo()
+            .search([("signer_id", "in", signers.ids), ("batch_id.state", "in", ("queued", "running"))])
         )
         if busy:
             raise UserError(
@@ -113,91 +134,93 @@ class EsignParapheurBatch(models.Model):
                     ", ".join(busy.signer_id.collection_id.mapped("name")),
                 )
             )
-        return self.create(
-            {
-                "company_id": signers.company_id[:1].id or self.env.company.id,
-                "line_ids": [fields.Command.create({"signer_id": signer.id}) for signer in signers],
-            }
+        batch = self._esign_create([{"user_id": self.env.uid, "company_id": signers.company_id.id}])
+        self.env["esign.parapheur.batch.line"]._esign_create(
+            [{"batch_id": batch.id, "signer_id": signer.id} for signer in signers]
         )
+        batch.invalidate_recordset(["line_ids"])
+        batch._check_lines()
+        return batch
+
+    def _check_lines(self):
+        """Refuse a batch any of whose lines is not, right now, its owner's own turn to sign."""
+        self.ensure_one()
+        lines = self.sudo().line_ids
+        if not lines:
+            raise UserError(self.env._("Select the documents to sign."))
+        stray = lines.filtered(lambda line: line._turn_problem())
+        if stray:
+            raise UserError(
+                self.env._(
+                    "These collections are no longer waiting for your signature: %s",
+                    ", ".join(stray.collection_id.mapped("name")),
+                )
+            )
+        busy = (
+            self.env["esign.parapheur.batch.line"]
+            .sudo()
+            .search(
+                [
+                    ("signer_id", "in", lines.signer_id.ids),
+                    ("batch_id", "!=", self.id),
+                    ("batch_id.state", "in", ("queued", "running")),
+                ]
+            )
+        )
+        if busy:
+            raise UserError(
+                self.env._(
+                    "These collections are already being signed in another batch: %s",
+                    ", ".join(busy.signer_id.collection_id.mapped("name")),
+                )
+            )
 
     # ------------------------------------------------------------------
     # One code for the whole batch
     # ------------------------------------------------------------------
-
-    def _code_salt(self):
-        return f"{self._name}:{self.id}:{self.user_id.id}"
 
     def _lock(self):
         self.env.cr.execute("SELECT id FROM esign_parapheur_batch WHERE id = %s FOR NO KEY UPDATE", [self.id])
         self.invalidate_recordset()
 
     def _check_draft_of_current_user(self):
-        if self.user_id != self.env.user:
-            raise UserError(self.env._("Only %s can sign this batch.", self.user_id.name))
-        if self.state != "draft":
+        batch = self.sudo()
+        if batch.user_id != self.env.user:
+            raise UserError(self.env._("Only %s can sign this batch.", batch.user_id.name))
+        if batch.state != "draft":
             raise UserError(self.env._("This batch was already confirmed: nothing will be signed twice."))
 
-    def _send_code(self):
-        """Send one code by SMS to the signatory's own mobile; it signs every line of the batch."""
+    def _signatory_mobile(self):
+        """The one mobile of the signatory's lines: the code proves each of them."""
+        mobiles = set(self.sudo().line_ids.signer_id.mapped("mobile"))
+        if not mobiles or False in mobiles:
+            raise UserError(self.env._("Your mobile number is missing: the code cannot be sent."))
+        if len(mobiles) > 1:
+            raise UserError(
+                self.env._(
+                    "Your mobile number is not the same in every selected collection: "
+                    "sign them apart, or have the number corrected."
+                )
+            )
+        return mobiles.pop()
+
+    def _send_code(self, ip_address=None, user_agent=None):
+        """Send one code by SMS to the signatory's own mobile; it signs every line of the batch.
+
+        Returns False when sent, else what to tell the signatory: a refusal is returned, not raised,
+        so that its proof event is kept.
+        """
         self.ensure_one()
         self._lock()
         self._check_draft_of_current_user()
-        now = fields.Datetime.now()
-        company = self.company_id
-        resend_delay = timedelta(seconds=company.esign_otp_resend_seconds)
-        if self.code_sent_date and now < self.code_sent_date + resend_delay:
-            wait = int((self.code_sent_date + resend_delay - now).total_seconds()) + 1
-            raise UserError(self.env._("Wait %s seconds before asking for a new code.", wait))
-        signer = self.line_ids.signer_id[:1]
-        if not signer.mobile:
-            raise UserError(self.env._("Your mobile number is missing: the code cannot be sent."))
-        code = new_code()
-        secret = self.env["esign.otp"]._secret()
-        body = self.env._(
-            "%(code)s is your code to sign %(count)s documents in the parapheur (%(name)s). Valid %(minutes)s minutes.",
-            code=code,
-            count=self.document_count,
-            name=self.name,
-            minutes=company.esign_otp_validity_minutes,
+        self._check_lines()
+        result = self.env["esign.otp"]._request_for_batch(
+            self, self._signatory_mobile(), ip_address=ip_address, user_agent=user_agent
         )
-        try:
-            self.env["esign.otp"]._send_sms(self.company_id, signer.mobile, body)
-        except SmsGatewayError as error:
-            raise UserError(
-                self.env._("The SMS could not be sent: %s. Nothing was signed; try again in a moment.", error)
-            ) from error
-        self.sudo().write(
-            {
-                "code_digest": code_digest(code, secret, self._code_salt()),
-                "code_sent_date": now,
-                "code_expiry": now + timedelta(minutes=company.esign_otp_validity_minutes),
-                "code_failures": 0,
-                "mobile_masked": signer.mobile_masked,
-            }
-        )
-        return True
-
-    def _code_problem(self, code):
-        """None when ``code`` is right, else what to tell the signatory; a wrong try is counted.
-
-        It returns rather than raises so that the count of wrong tries is kept (an error rolls back).
-        """
-        self.ensure_one()
-        batch = self.sudo()
-        max_tries = self.company_id.esign_otp_max_attempts
-        if not batch.code_digest or batch.code_failures >= max_tries:
-            return self.env._("Ask for a new code.")
-        if fields.Datetime.now() > batch.code_expiry:
-            return self.env._("This code has expired: ask for a new one.")
-        if code_matches(code, batch.code_digest, self.env["esign.otp"]._secret(), self._code_salt()):
-            batch.code_digest = False
-            return None
-        batch.code_failures += 1
-        left = max_tries - batch.code_failures
-        if left <= 0:
-            batch.code_digest = False
-            return self.env._("Wrong code, and too many tries: ask for a new code.")
-        return self.env._("Wrong code. %s tries left.", left)
+        if result.get("error"):
+            return result["error"]
+        self._esign_write({"mobile_masked": result["masked"]})
+        return False
 
     def _confirm(self, code, ip_address=None, user_agent=None):
         """The signatory proves it is them with the code: queue the signatures and wake the scheduled action.
@@ -208,10 +231,11 @@ class EsignParapheurBatch(models.Model):
         self.ensure_one()
         self._lock()
         self._check_draft_of_current_user()
-        problem = self._code_problem(code)
+        self._check_lines()
+        problem = self.env["esign.otp"]._verify_for_batch(self, code, ip_address=ip_address, user_agent=user_agent)
         if problem:
             return problem
-        self.write(
+        self._esign_write(
             {
                 "state": "queued",
                 "confirmed_date": fields.Datetime.now(),
@@ -267,7 +291,7 @@ class EsignParapheurBatch(models.Model):
 
     @api.model
     def _sign_lines(self, lines):
-        lines.batch_id.filtered(lambda b: b.state == "queued").write({"state": "running"})
+        lines.batch_id.filtered(lambda b: b.state == "queued")._esign_write({"state": "running"})
         for line in lines:
             line._sign()
         lines.batch_id._finish_if_complete()
@@ -276,7 +300,7 @@ class EsignParapheurBatch(models.Model):
         for batch in self:
             if batch.line_ids.filtered(lambda line: line.state == "pending"):
                 continue
-            batch.write({"state": "done", "done_date": fields.Datetime.now()})
+            batch._esign_write({"state": "done", "done_date": fields.Datetime.now()})
             batch._notify_signatory()
 
     def _notify_signatory(self):

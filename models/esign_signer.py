@@ -226,6 +226,11 @@ class EsignSigner(models.Model):
         launched = self.filtered(lambda s: s.collection_id.state not in PREPARATION_STATES)
         if launched and "role" in vals and any(s.role != vals["role"] for s in launched):
             raise UserError(self.env._("The role of a signer cannot change once the collection is launched."))
+        if any(name in vals for name in IDENTITY_FIELDS) and launched.filtered(lambda s: s.role == "firm"):
+            # The firm signs as its user: a new name would go on that user's stamp and certificate.
+            raise UserError(
+                self.env._("The firm's signer cannot be changed once the collection is launched: cancel it instead.")
+            )
         contact_before = {
             signer: {name: signer[name] for name in JOURNALED_CONTACT_FIELDS}
             for signer in launched
@@ -369,9 +374,9 @@ class EsignSigner(models.Model):
         )
 
     def _otp_blocked(self):
+        """Blocked once the wrong tries over all the signer's codes, replaced ones included, reach the limit."""
         self.ensure_one()
-        locked = self.env["esign.otp"].sudo().search_count([("signer_id", "=", self.id), ("state", "=", "locked")])
-        return locked >= self.company_id.esign_otp_max_locked
+        return self.env["esign.otp"]._signer_blocked(self)
 
     def _portal_request_code(self, **evidence):
         """Send a one-time code; ``{"masked": ...}`` or ``{"error": ...}``."""

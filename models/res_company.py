@@ -128,7 +128,9 @@ class ResCompany(models.Model):
     esign_otp_max_locked = fields.Integer(
         string="Locked codes before blocking",
         default=3,
-        help="A signer who locked this many codes is blocked and the preparer is warned.",
+        help="A signer whose wrong tries reach this many codes' worth (tries per code × this number), "
+        "whatever codes they were spread over, is blocked and the preparer is warned; a parapheur "
+        "signatory is blocked for 24 hours.",
     )
     esign_terms_url = fields.Char(string="Terms of use (link)")
     esign_terms_text = fields.Text(

@@ -97,6 +97,7 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
         done, running = self.done, self.running
         client = done.signer_ids.filtered(lambda s: s.role == "client")
         pending = running.signer_ids.filtered(lambda s: s.state == "to_sign")
+        running_firm = running.signer_ids.filtered(lambda s: s.role == "firm")
         document = done.document_ids
         event = done.event_ids[:1]
         signed_file = (
@@ -122,6 +123,7 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
             ("esign.signer", "write", [pending.ids, {"access_token_hashes": "0" * 64}]),
             ("esign.signer", "write", [pending.ids, {"collection_id": self.draft.id}]),
             ("esign.signer", "write", [client.ids, {"email": "autre@example.com"}]),
+            ("esign.signer", "write", [running_firm.ids, {"name": "Anna Keller"}]),
             ("esign.signer", "unlink", [client.ids]),
             (
                 "esign.signer",

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class EsignParapheurSign(models.TransientModel):
@@ -40,15 +41,24 @@ class EsignParapheurSign(models.TransientModel):
         }
 
     def action_send_code(self):
+        """Errors are shown in the wizard, not raised: the attempt and its proof event are kept."""
         self.ensure_one()
+        request_values = self.env["esign.event"]._request_context()
         if not self.batch_id:
-            self.batch_id = self.env["esign.parapheur.batch"]._create_from_signers(self.signer_ids)
-        self.batch_id._send_code()
+            # Every selected line, readable or not: a line the user may not read is refused, not dropped.
+            selection = self.sudo().signer_ids.with_env(self.env)
+            self.batch_id = self.env["esign.parapheur.batch"]._create_from_signers(selection)
+        problem = self.batch_id._send_code(**request_values)
+        if problem:
+            self.write({"error": problem, "code": False})
+            return self._reopen()
         self.write({"step": "code", "error": False, "code": False})
         return self._reopen()
 
     def action_sign(self):
         self.ensure_one()
+        if not self.batch_id:
+            raise UserError(self.env._("Ask for the code first: it is sent by SMS to your mobile."))
         request_values = self.env["esign.event"]._request_context()
         problem = self.batch_id._confirm(self.code, **request_values)
         if problem:
