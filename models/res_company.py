@@ -128,7 +128,7 @@ class ResCompany(models.Model):
     esign_otp_max_locked = fields.Integer(
         string="Locked codes before blocking",
         default=3,
-        help="A signer whose wrong tries reach this many codes' worth (tries per code × this number), "
+        help="A signer whose wrong tries reach this many codes' worth (tries per code times this number), "
         "whatever codes they were spread over, is blocked and the preparer is warned; a parapheur "
         "signatory is blocked for 24 hours.",
     )

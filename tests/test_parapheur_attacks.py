@@ -2,6 +2,7 @@ import json
 import re
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..services.pdf_verify import check_pdf_signatures
@@ -69,6 +70,21 @@ class ParapheurRpcMixin(EsignPortalMixin):
         self.assertEqual(response.status_code, 200, "an error answer, never a crash")
         self.env.invalidate_all()
         return response.json()
+
+    def swap_signer(self, signer, partner):
+        """Put another person on a launched firm line, as only the database itself still could.
+
+        The ORM refuses it (the firm's signer is fixed once launched); the parapheur must still
+        check each line again when it sends, confirms and signs.
+        """
+        with self.assertRaises(UserError):
+            signer.with_user(self.preparer).write({"partner_id": partner.id})
+        user = partner.user_ids.filtered(lambda u: not u.share)[:1]
+        self.env.cr.execute(
+            "UPDATE esign_signer SET partner_id = %s, user_id = %s, name = %s WHERE id = %s",
+            [partner.id, user.id or None, partner.name, signer.id],
+        )
+        self.env.invalidate_all()
 
     def ok(self, model, method, *args, **kwargs):
         body = self.call(model, method, *args, **kwargs)
@@ -259,7 +275,7 @@ class TestParapheurAttacks(ParapheurRpcMixin, HttpCase, EsignCase):
         self.assertEqual(batch.state, "queued")
         # After the confirmation, the preparer puts Anna Keller in the signatory's place on one collection.
         changed, kept = self.my_lines
-        changed.with_user(self.preparer).write({"partner_id": self.client_ch.id})
+        self.swap_signer(changed, self.client_ch)
         self.assertEqual(changed.name, "Anna Keller")
         self.env["esign.parapheur.batch"]._cron_sign_batches()
         self.env["esign.collection"]._cron_seal()
@@ -284,15 +300,15 @@ class TestParapheurAttacks(ParapheurRpcMixin, HttpCase, EsignCase):
     def test_a_signer_changed_before_the_code_is_refused(self):
         wizard_id = self.wizard(self.my_lines)
         changed = self.my_lines[0]
-        changed.with_user(self.preparer).write({"partner_id": self.client_ch.id})
+        self.swap_signer(changed, self.client_ch)
         message = self.refused("UserError", "esign.parapheur.sign", "action_send_code", [wizard_id])
         self.assertIn("no longer waiting for your signature", message)
         self.assertFalse(self.sms_server.requests)
         # Changed between the code and its confirmation: nothing is queued, the code stays unspent.
-        changed.with_user(self.preparer).write({"partner_id": self.signatory.partner_id.id})
+        self.swap_signer(changed, self.signatory.partner_id)
         wizard = self.send_code(wizard_id)
         code = self.last_code()
-        changed.with_user(self.preparer).write({"partner_id": self.client_ch.id})
+        self.swap_signer(changed, self.client_ch)
         self.ok("esign.parapheur.sign", "write", [wizard_id], {"code": code})
         message = self.refused("UserError", "esign.parapheur.sign", "action_sign", [wizard_id])
         self.assertIn(changed.collection_id.name, message)
