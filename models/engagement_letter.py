@@ -3,7 +3,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty
 
@@ -55,7 +55,7 @@ class EngagementLetter(models.Model):
     _description = "Engagement letter"
     _inherit = ["mail.thread", "mail.activity.mixin", "esign.workflow.guard"]
     # The letter follows its collection: signed, refused... come from the signature workflow only.
-    _esign_workflow_fields = ("state", "collection_id", "signed_attachment_id")
+    _esign_workflow_fields = ("state", "collection_id", "signed_attachment_id", "evidence_report_id")
     _order = "fiscal_year_start desc, id desc"
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
@@ -121,6 +121,9 @@ class EngagementLetter(models.Model):
     pdf = fields.Binary(string="Letter PDF", attachment=True, readonly=True, copy=False)
     pdf_name = fields.Char(compute="_compute_pdf_name")
     signed_attachment_id = fields.Many2one("ir.attachment", string="Signed letter", readonly=True, copy=False)
+    evidence_report_id = fields.Many2one(
+        "ir.attachment", string="Evidence report copy", readonly=True, copy=False, ondelete="set null"
+    )
     previous_letter_id = fields.Many2one("engagement.letter", string="Previous letter", readonly=True, copy=False)
     renewal_letter_ids = fields.One2many("engagement.letter", "previous_letter_id", string="Renewals", readonly=True)
 
@@ -163,6 +166,8 @@ class EngagementLetter(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "pdf" in vals and self.filtered(lambda letter: letter.state not in ("draft", "edited")):
+            raise UserError(self.env._("The PDF of a sent letter cannot change: it is the document being signed."))
         content = sorted(CONTENT_FIELDS.intersection(vals))
         if not content:
             return super().write(vals)
@@ -382,7 +387,9 @@ class EngagementLetter(models.Model):
         for letter in self:
             report = letter.collection_id.evidence_report_id
             if report:
-                report.copy({"res_model": letter._name, "res_id": letter.id})
+                letter._esign_write(
+                    {"evidence_report_id": report.copy({"res_model": letter._name, "res_id": letter.id}).id}
+                )
 
     # ------------------------------------------------------------------
     # Billing plan
@@ -406,13 +413,22 @@ class EngagementLetter(models.Model):
         return dates
 
     def _generate_billing_plan(self):
-        for letter in self:
-            letter.billing_line_ids.unlink()
-            letter.billing_line_ids = [
-                Command.create({"fee_line_id": line.id, "name": line.name, "due_date": due, "amount": line.amount})
+        Line = self.env["engagement.letter.billing.line"]
+        self.billing_line_ids._esign_unlink()
+        Line._esign_create(
+            [
+                {
+                    "letter_id": letter.id,
+                    "fee_line_id": line.id,
+                    "name": line.name,
+                    "due_date": due,
+                    "amount": line.amount,
+                }
+                for letter in self
                 for line in letter.fee_line_ids
                 for due in letter._due_dates(line.periodicity)
             ]
+        )
 
     # ------------------------------------------------------------------
     # Activity plans

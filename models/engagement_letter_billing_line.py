@@ -3,6 +3,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
@@ -12,9 +13,14 @@ CHUNK_SIZE = 200
 
 
 class EngagementLetterBillingLine(models.Model):
+    """The billing plan of a signed letter: made from its fees at signature, invoiced by the scheduled
+    action; nobody adds a line, changes an amount or puts an invoiced line back to invoice it twice."""
+
     _name = "engagement.letter.billing.line"
     _description = "Engagement letter billing plan line"
     _order = "due_date, id"
+    _inherit = ["esign.workflow.guard"]
+    _esign_workflow_fields = ("letter_id", "fee_line_id", "name", "due_date", "amount", "state", "invoice_id")
 
     letter_id = fields.Many2one("engagement.letter", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="letter_id.company_id", store=True, index=True)
@@ -41,6 +47,17 @@ class EngagementLetterBillingLine(models.Model):
         ondelete="set null",
         groups="account.group_account_invoice",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self._esign_in_workflow():
+            raise AccessError(self.env._("The billing plan is made from the signed letter's fees only."))
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_by_the_plan_only(self):
+        if not self._esign_in_workflow():
+            raise UserError(self.env._("A billing plan line cannot be deleted: the plan follows the signed letter."))
 
     # ------------------------------------------------------------------
     # Draft invoices of the lines that fall due
@@ -147,7 +164,7 @@ class EngagementLetterBillingLine(models.Model):
             .create([line._invoice_values(journals[line.company_id.id]) for line in lines])
         )
         for line, invoice in zip(lines, invoices, strict=True):
-            line.write({"invoice_id": invoice.id, "state": "invoiced"})
+            line._esign_write({"invoice_id": invoice.id, "state": "invoiced"})
         for letter, letter_lines in lines.grouped("letter_id").items():
             items = Markup("").join(
                 Markup("<li>%s: %s</li>")

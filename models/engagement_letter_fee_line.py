@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 PERIODICITIES = [
     ("monthly", "Monthly"),
@@ -20,3 +21,39 @@ class EngagementLetterFeeLine(models.Model):
     name = fields.Char(string="Label", required=True)
     amount = fields.Monetary(string="Amount (excl. tax)", required=True, currency_field="currency_id")
     periodicity = fields.Selection(PERIODICITIES, required=True, default="yearly")
+
+    def _check_letter_editable(self, letters):
+        """The fees are the letter's content: they change while it is a draft or edited only, and a
+        change drops the edited PDF, which is rendered again before sending."""
+        sent = letters.filtered(lambda letter: letter.state not in ("draft", "edited"))
+        if sent:
+            raise UserError(
+                self.env._(
+                    "The fees of a sent letter cannot change: %s. Reset it to draft first.",
+                    ", ".join(sent.mapped("name")),
+                )
+            )
+
+    def _drop_stale_pdf(self, letters):
+        letters.filtered(lambda letter: letter.state == "edited" and letter.pdf).write({"pdf": False})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        letters = self.env["engagement.letter"].browse({vals.get("letter_id") for vals in vals_list} - {None, False})
+        self._check_letter_editable(letters)
+        lines = super().create(vals_list)
+        self._drop_stale_pdf(lines.letter_id)
+        return lines
+
+    def write(self, vals):
+        letters = self.letter_id
+        if "letter_id" in vals:
+            letters |= self.env["engagement.letter"].browse(vals["letter_id"])
+        self._check_letter_editable(letters)
+        result = super().write(vals)
+        self._drop_stale_pdf(letters)
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_while_editable(self):
+        self._check_letter_editable(self.letter_id)

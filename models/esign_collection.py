@@ -263,7 +263,19 @@ class EsignCollection(models.Model):
         if vals.get("user_id"):
             partner = self.env["res.users"].browse(vals["user_id"]).partner_id
             self.message_subscribe(partner_ids=partner.ids)
-        return super().write(vals)
+        reassigned = self.filtered(lambda c: c.state not in PREPARATION_STATES and c.user_id.id != vals.get("user_id"))
+        result = super().write(vals)
+        if "user_id" in vals:
+            for collection in reassigned:
+                collection._log_event(
+                    "reassigned", description=self.env._("Preparer: %s", collection.user_id.name)[:500]
+                )
+        return result
+
+    @api.constrains("user_id")
+    def _check_preparer_is_internal(self):
+        if any(collection.user_id.share for collection in self):
+            raise ValidationError(self.env._("The preparer of a collection must be a user of the firm."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_unlaunched(self):
@@ -271,6 +283,11 @@ class EsignCollection(models.Model):
             raise UserError(
                 self.env._("A collection that was launched is kept for its proof: cancel it instead of deleting it.")
             )
+
+    def copy_data(self, default=None):
+        """A copy holds every signer's contact: made by those who may change the collection only."""
+        self.check_access("write")
+        return super().copy_data(default=default)
 
     def unlink(self):
         """A draft goes with its journal; the journal of a launched collection is never deleted."""

@@ -34,6 +34,7 @@ EVENT_TYPES = [
     ("sealed", "Sealed"),
     ("delegated", "Done by delegation"),
     ("contact_changed", "Signer's contact changed"),
+    ("reassigned", "Preparer changed"),
 ]
 
 # The fields a digest covers, in the order they are hashed.

@@ -262,7 +262,7 @@ class EsignSigner(models.Model):
     def _log_contact_change(self, before):
         """A pending signer's contact changed after the launch: the journal keeps the old and new values."""
         self.ensure_one()
-        changes = []
+        changes, shown = [], []
         for name in JOURNALED_CONTACT_FIELDS:
             old, new = before[name], self[name]
             if old != new:
@@ -270,11 +270,17 @@ class EsignSigner(models.Model):
                 old = old.display_name if isinstance(old, models.BaseModel) else old
                 new = new.display_name if isinstance(new, models.BaseModel) else new
                 changes.append(f"{label}: {old or '-'} → {new or '-'}")
+                if name == "mobile":  # the chatter is read more widely than the journal
+                    old, new = mask_mobile(old), mask_mobile(new)
+                shown.append(f"{label}: {old or '-'} → {new or '-'}")
         if not changes:
             return
         description = self.env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(changes))
         self.collection_id._log_event("contact_changed", signer_id=self.id, description=description[:500])
-        self.collection_id._notify_preparer(Markup("<p>%s</p>") % description)
+        self.collection_id._notify_preparer(
+            Markup("<p>%s</p>")
+            % self.env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(shown))
+        )
 
     def _check_reorder(self, new_order):
         for signer in self:

@@ -3,20 +3,22 @@ from odoo.exceptions import AccessError
 
 from .esign_workflow_guard import in_workflow_call, workflow_call
 
-PROOF_MODELS = ("esign.document", "esign.collection")
+PROOF_MODELS = ("esign.document", "esign.collection", "engagement.letter")
 
 
 class IrAttachment(models.Model):
-    """The files of the proof (documents' PDFs, evidence reports) change through the workflow only.
+    """The files of the proof (documents' PDFs, evidence reports, the copies kept on letters) change
+    through the workflow only.
 
-    A user who may write a collection may write its attachments in Odoo: without this, the signed PDF
-    or the evidence report could be replaced through ``ir.attachment`` directly.
+    A user who may write a collection or a letter may write its attachments in Odoo: without this,
+    the signed PDF or the evidence report could be replaced through ``ir.attachment`` directly.
     """
 
     _inherit = "ir.attachment"
 
     def _esign_proof_files(self):
-        """The attachments of self that hold a launched document's PDF or an evidence report."""
+        """The attachments of self that hold a launched document's PDF, an evidence report or a copy
+        of them kept on an engagement letter."""
         candidates = self.sudo().filtered(lambda a: a.res_model in PROOF_MODELS and a.res_id)
         if not candidates:
             return self.browse()
@@ -27,15 +29,18 @@ class IrAttachment(models.Model):
             .exists()
         )
         launched = set(documents.filtered(lambda d: d.collection_id.state not in ("draft", "ready")).ids)
-        reports = set(
-            self.env["esign.collection"]
+        kept = self._esign_kept_copies(candidates)
+        return candidates.filtered(lambda a: (a.res_model == "esign.document" and a.res_id in launched) or a.id in kept)
+
+    def _esign_kept_copies(self, candidates):
+        """Evidence reports of collections, and the signed letter and report copies kept on letters."""
+        collections = self.env["esign.collection"].sudo().search([("evidence_report_id", "in", candidates.ids)])
+        letters = (
+            self.env["engagement.letter"]
             .sudo()
-            .search([("evidence_report_id", "in", candidates.ids)])
-            .evidence_report_id.ids
+            .search(["|", ("signed_attachment_id", "in", candidates.ids), ("evidence_report_id", "in", candidates.ids)])
         )
-        return candidates.filtered(
-            lambda a: (a.res_model == "esign.document" and a.res_id in launched) or a.id in reports
-        )
+        return set((collections.evidence_report_id | letters.signed_attachment_id | letters.evidence_report_id).ids)
 
     def _esign_refuse_proof_files(self):
         if not in_workflow_call() and self._esign_proof_files():

@@ -240,6 +240,26 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
         )
         self.assertEqual(journal.get("result"), [], "co-signer reads no proof journal")
 
+    def test_cosigner_copies_nothing(self):
+        """A copy would hold every signer's contact, and become the co-signer's own draft."""
+        self.authenticate("esign_signatory", "esign_signatory")
+        count = self.env["esign.collection"].sudo().search_count([])
+        self.assert_refused(self.call_kw("esign.collection", "copy_data", [self.done.ids]), "copy_data")
+        self.assert_refused(
+            self.call_kw("esign.collection", "copy", [self.done.ids], {"default": {"user_id": self.signatory.id}}),
+            "copy",
+        )
+        self.assertEqual(self.env["esign.collection"].sudo().search_count([]), count)
+
+    def test_preparer_is_a_user_of_the_firm_and_a_new_one_is_journaled(self):
+        self.authenticate("esign_preparer", "esign_preparer")
+        answer = self.call_kw("esign.collection", "write", [self.running.ids, {"user_id": self.portal_user.id}])
+        self.assert_refused(answer, "portal user as preparer")
+        answer = self.call_kw("esign.collection", "write", [self.running.ids, {"user_id": self.manager.id}])
+        self.assertTrue(answer.get("result"), answer)
+        event = self.running.sudo().event_ids.filtered(lambda e: e.event_type == "reassigned")
+        self.assertIn("Marc Manager", event.description)
+
     def test_contact_change_after_launch_is_journaled(self):
         self.authenticate("esign_preparer", "esign_preparer")
         client = self.running.signer_ids.filtered(lambda s: s.role == "client")
@@ -251,6 +271,8 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
         self.assertIn(old_mobile, event.description)
         self.assertIn("+33611223344", event.description)
         self.assertFalse(self.running._verify_event_chain())
+        note = self.running.message_ids.filtered(lambda m: "changed" in (m.body or ""))[:1]
+        self.assertNotIn("+33611223344", note.body, "the chatter shows the mobile masked")
 
 
 @tagged("post_install", "-at_install")
@@ -330,6 +352,21 @@ class TestHostileInputs(EsignPortalMixin, HttpCase, EsignCase):
 
 @tagged("post_install", "-at_install")
 class TestLetterAttacks(RpcAttackMixin, HttpCase, EngagementLetterCase):
+    """A signed letter keeps what was signed: its PDF, fees, billing plan and the copies kept on it."""
+
+    def signed_letter(self):
+        letter = self.edited(self.make_letter())
+        self.make_wizard(letter, auto_receive=True).action_prepare()
+        letter.collection_id.with_user(self.preparer).action_launch()
+        client, firm = letter.collection_id.signer_ids.sorted("signing_order")
+        client._sign_documents()
+        as_signer(firm)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
+        self.env["esign.collection"]._cron_evidence_reports()
+        self.assertEqual(letter.state, "signed")
+        self.assertTrue(letter.evidence_report_id, "the copy of the evidence report is kept on the letter")
+        return letter
+
     def test_nobody_marks_a_letter_signed(self):
         letter = self.make_letter()
         other = self.make_collection()
@@ -342,3 +379,58 @@ class TestLetterAttacks(RpcAttackMixin, HttpCase, EngagementLetterCase):
         letter.invalidate_recordset()
         self.assertEqual((letter.state, letter.collection_id), ("draft", self.env["esign.collection"]))
         self.assertFalse(letter.billing_line_ids, "no billing plan for a letter nobody signed")
+
+    def test_signed_letter_keeps_its_files_fees_and_billing_plan(self):
+        letter = self.signed_letter()
+        self.env.ref("base.user_admin").write({"login": "esign_letter_admin", "password": "esign_letter_admin"})
+        plan = letter.billing_line_ids
+        before = (
+            letter.signed_attachment_id.checksum,
+            letter.evidence_report_id.checksum,
+            letter.pdf,
+            [(fee.name, fee.amount) for fee in letter.fee_line_ids],
+            [(line.name, line.amount, line.due_date, line.state) for line in plan],
+        )
+        attacks = [
+            ("ir.attachment", "write", [letter.signed_attachment_id.ids, {"datas": FORGED_PDF}]),
+            ("ir.attachment", "unlink", [letter.signed_attachment_id.ids]),
+            ("ir.attachment", "write", [letter.evidence_report_id.ids, {"datas": FORGED_PDF}]),
+            ("ir.attachment", "unlink", [letter.evidence_report_id.ids]),
+            ("engagement.letter", "write", [letter.ids, {"pdf": FORGED_PDF}]),
+            ("engagement.letter", "write", [letter.ids, {"evidence_report_id": False}]),
+            ("engagement.letter.fee.line", "write", [letter.fee_line_ids[:1].ids, {"amount": 1.0}]),
+            ("engagement.letter.fee.line", "unlink", [letter.fee_line_ids[:1].ids]),
+            (
+                "engagement.letter.fee.line",
+                "create",
+                [[{"letter_id": letter.id, "name": "Ajout", "amount": 99999, "periodicity": "once"}]],
+            ),
+            ("engagement.letter.billing.line", "write", [plan[:1].ids, {"amount": 123456.0}]),
+            ("engagement.letter.billing.line", "write", [plan[:1].ids, {"state": "invoiced"}]),
+            ("engagement.letter.billing.line", "unlink", [plan[:1].ids]),
+            (
+                "engagement.letter.billing.line",
+                "create",
+                [[{"letter_id": letter.id, "name": "Faux", "amount": 50000, "due_date": "2026-01-01"}]],
+            ),
+        ]
+        for login in ("esign_preparer", "esign_manager", "esign_letter_admin"):
+            self.authenticate(login, login)
+            for model, method, args in attacks:
+                with self.subTest(login=login, attack=f"{model}.{method}"):
+                    self.assert_refused(self.call_kw(model, method, args), f"{login} {model}.{method}")
+        self.env.invalidate_all()
+        after = (
+            letter.signed_attachment_id.checksum,
+            letter.evidence_report_id.checksum,
+            letter.pdf,
+            [(fee.name, fee.amount) for fee in letter.fee_line_ids],
+            [(line.name, line.amount, line.due_date, line.state) for line in letter.billing_line_ids],
+        )
+        self.assertEqual(after, before)
+
+    def test_fees_of_an_edited_letter_drop_its_pdf(self):
+        letter = self.edited(self.make_letter())
+        self.assertTrue(letter.pdf)
+        letter.fee_line_ids[:1].with_user(self.preparer).write({"amount": 999.0})
+        self.assertFalse(letter.pdf, "rendered again before it is sent")
