@@ -14,6 +14,7 @@ from . import (
     esign_parapheur_batch_line,
     esign_signer,
     esign_signer_firm,
+    esign_verify_attempt,
     ir_cron,
     res_company,
     res_config_settings,
