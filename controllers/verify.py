@@ -22,7 +22,7 @@ class EsignVerifyController(http.Controller):
         if not hasattr(pdf_file, "read"):
             return self._render({"error": request.env._("Choose a PDF file to verify.")})
         attempts = request.env["esign.verify.attempt"].sudo()
-        if not attempts._register(request.httprequest.remote_addr):
+        if not attempts._count_upload(request.httprequest.remote_addr):
             _limit, window = attempts._rate_settings()
             response = self._render(
                 {

@@ -39,12 +39,12 @@ class EsignVerifyAttempt(models.Model):
         return tuple(values)
 
     @api.model
-    def _register(self, ip_address):
+    def _count_upload(self, ip_address):
         """Count one upload from ``ip_address``: True if allowed, False once the address is over its limit.
 
-        Done in a cursor of its own, committed at once: the row counts even if the check that follows
-        fails, and the per-address advisory lock that makes the count exact across workers is held
-        for milliseconds, not for the whole check. Refused uploads are not stored, so a flood adds no
+        Done in a cursor of its own, committed when the ``with`` block ends: the row counts even if
+        the check that follows fails, and the per-address advisory lock that makes the count exact
+        across workers is held for milliseconds, not for the whole check. Refused uploads are not stored, so a flood adds no
         rows beyond the limit.
         """
         ip_address = ip_address or "unknown"
@@ -57,8 +57,7 @@ class EsignVerifyAttempt(models.Model):
             if Attempt.search_count([("ip_address", "=", ip_address), ("attempt_date", ">=", since)]) >= limit:
                 return False
             Attempt.create({"ip_address": ip_address})
-            cr.commit()
-        return True
+        return True  # leaving the block commits that cursor
 
     @api.autovacuum
     def _gc_old_attempts(self):

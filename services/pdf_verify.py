@@ -457,7 +457,8 @@ def _quiet_pyhanko_logs():
 def _read(data):
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=DECODE_LIMITS)
-        reader.root  # noqa: B018 - the catalog is parsed lazily: make a broken trailer fail here
+        if not isinstance(reader.root, generic.DictionaryObject):  # parsed lazily: a broken trailer fails here
+            raise PdfUnreadable("no document catalog")
         return reader
     except READ_ERRORS as exc:
         raise PdfUnreadable(str(exc)) from exc
