@@ -44,8 +44,8 @@ class EsignVerifyAttempt(models.Model):
 
         Done in a cursor of its own, committed when the ``with`` block ends: the row counts even if
         the check that follows fails, and the per-address advisory lock that makes the count exact
-        across workers is held for milliseconds, not for the whole check. Refused uploads are not stored, so a flood adds no
-        rows beyond the limit.
+        across workers is held for milliseconds, not for the whole check. Refused uploads are not
+        stored, so a flood adds no rows beyond the limit.
         """
         ip_address = ip_address or "unknown"
         limit, window = self._rate_settings()
