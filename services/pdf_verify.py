@@ -14,6 +14,7 @@ per-signature result or ``PdfUnreadable``, never an unexpected exception.
 import hashlib
 import io
 import logging
+import os
 import sys
 import threading
 import time
@@ -21,6 +22,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import asn1crypto
+import pyhanko
+import pyhanko_certvalidator
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
 from pyhanko.pdf_utils.misc import PdfError
@@ -368,14 +372,31 @@ def _reference_problem(references):
 # ----------------------------------------------------------------------
 
 
+def _package_folders(package):
+    """The folders of a package, namespace packages included (pyHanko is one)."""
+    return tuple(os.path.join(os.path.abspath(path), "") for path in package.__path__)
+
+
+# Where the time budget may interrupt: entering a function of the PDF and CMS readers (or of this
+# module), never the standard library, whose ``finally: lock.release()`` must run.
+INTERRUPTIBLE = (
+    *_package_folders(pyhanko),
+    *_package_folders(pyhanko_certvalidator),
+    *_package_folders(asn1crypto),
+    os.path.abspath(__file__),
+)
+
+
 class _Deadline:
     """Raise BudgetExceeded in the checking thread once ``seconds`` have passed.
 
     The check is CPU-bound pyHanko code with no hook to stop it, so for the duration a trace
-    function of this thread only (``sys.settrace``) looks at the clock on every Python call and
-    raises there: synchronously, in the checking thread, never in the middle of a lock another
-    thread could wait on, and gone on exit (the previous trace function, a debugger's or
-    coverage's, is put back). Between signatures, ``expired`` lets the loop stop first.
+    function of this thread only (``sys.settrace``) looks at the clock on every Python call and,
+    past the deadline, raises at the entry of the next pyHanko, certvalidator or asn1crypto
+    function: synchronously, in the checking thread, and never in the standard library (a logging
+    handler's ``finally: self.release()`` must run), so no lock is left held. The previous trace
+    function (a debugger's, coverage's) is put back on exit. Between signatures, ``expired`` lets
+    the loop stop first.
     """
 
     def __init__(self, seconds):
@@ -391,7 +412,7 @@ class _Deadline:
             deadline, clock = self.deadline, time.monotonic
 
             def trace(frame, event, arg):
-                if clock() >= deadline:
+                if clock() >= deadline and frame.f_code.co_filename.startswith(INTERRUPTIBLE):
                     raise BudgetExceeded
                 return None
 
