@@ -181,7 +181,7 @@ def _is_certification(embedded):
     The shape of /Reference was checked by ``_structure_problem`` before.
     """
     references = _resolve(embedded.sig_object.raw_get("/Reference")) if "/Reference" in embedded.sig_object else ()
-    return any(_resolve(reference).get("/TransformMethod") == "/DocMDP" for reference in references)
+    return any(_entry(_resolve(reference), "/TransformMethod") == "/DocMDP" for reference in references)
 
 
 def _check_signature(embedded, trust_roots, revision):
@@ -235,6 +235,11 @@ def _resolve(value):
         reference = value.reference
         value = reference.pdf.get_object(reference) if reference.pdf is not None else generic.NullObject()
     raise PdfUnreadable("indirect references chained too deep")
+
+
+def _entry(dictionary, key, default=None):
+    """``dictionary[key]`` resolved by ``_resolve``, or ``default``."""
+    return _resolve(dictionary.raw_get(key)) if key in dictionary else default
 
 
 def _field_name(value):
@@ -317,9 +322,9 @@ def _structure_problem(sig_object, size):
     """
     if not isinstance(sig_object, generic.DictionaryObject):
         return "signature is not a dictionary"
-    if _resolve(sig_object.get("/Type", "/Sig")) not in ("/Sig", "/DocTimeStamp"):
+    if _entry(sig_object, "/Type", "/Sig") not in ("/Sig", "/DocTimeStamp"):
         return "unknown signature type"
-    byte_range = _resolve(sig_object.raw_get("/ByteRange")) if "/ByteRange" in sig_object else None
+    byte_range = _entry(sig_object, "/ByteRange")
     if not isinstance(byte_range, generic.ArrayObject) or len(byte_range) != 4:
         return "/ByteRange is not four numbers"
     if not all(_is_int(item) and item >= 0 for item in byte_range):
@@ -331,7 +336,7 @@ def _structure_problem(sig_object, size):
     if not isinstance(contents, (generic.ByteStringObject, generic.TextStringObject)):
         return "/Contents is not a string"
     if "/Reference" in sig_object:
-        return _reference_problem(_resolve(sig_object.raw_get("/Reference")))
+        return _reference_problem(_entry(sig_object, "/Reference"))
     return None
 
 
@@ -343,23 +348,23 @@ def _reference_problem(references):
         reference = _resolve(reference)
         if not isinstance(reference, generic.DictionaryObject):
             return "/Reference entry is not a dictionary"
-        method = _resolve(reference.get("/TransformMethod"))
+        method = _entry(reference, "/TransformMethod")
         if not isinstance(method, generic.NameObject):
             return "/TransformMethod is not a name"
         if method not in ("/DocMDP", "/FieldMDP"):
             continue
-        params = _resolve(reference.raw_get("/TransformParams")) if "/TransformParams" in reference else None
+        params = _entry(reference, "/TransformParams")
         if not isinstance(params, generic.DictionaryObject):
             return "/TransformParams is not a dictionary"
         if method == "/DocMDP":
-            permission = _resolve(params.raw_get("/P")) if "/P" in params else generic.NumberObject(2)
+            permission = _entry(params, "/P", generic.NumberObject(2))
             if not _is_int(permission) or int(permission) not in {perm.value for perm in MDPPerm}:
                 return "/P is not a DocMDP permission"
         else:
-            action = _resolve(params.get("/Action"))
+            action = _entry(params, "/Action")
             if action not in ("/All", "/Include", "/Exclude"):
                 return "/Action is not a FieldMDP action"
-            names = _resolve(params.raw_get("/Fields")) if "/Fields" in params else generic.ArrayObject()
+            names = _entry(params, "/Fields", generic.ArrayObject())
             if not isinstance(names, generic.ArrayObject) or not all(
                 isinstance(_resolve(name), (generic.TextStringObject, generic.ByteStringObject)) for name in names
             ):
@@ -494,7 +499,7 @@ def _embedded(reader, signature, size):
     problem = _structure_problem(sig_object, size)
     if problem:
         return None, problem
-    if _resolve(sig_object.get("/SubFilter")) not in SUBFILTERS:
+    if _entry(sig_object, "/SubFilter") not in SUBFILTERS:
         return None, "unsupported /SubFilter"
     return EmbeddedPdfSignature(reader, signature.field_dict, signature.names[0]), None
 

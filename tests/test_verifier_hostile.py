@@ -59,17 +59,27 @@ def _busy_signature_check(*args, **kwargs):
         misc.is_regular_character(65)
 
 
-def _slowed(check, seconds=0.3):
-    """``check``, then ``seconds`` more spent in pyHanko's code, as a costly signature would."""
+class _Clock:
+    """The verifier's clock in a test: time passes only when a signature check says so."""
 
-    def slow_check(*args, **kwargs):
-        result = check(*args, **kwargs)
-        until = time.monotonic() + seconds
-        while time.monotonic() < until:
-            misc.is_regular_character(65)
-        return result
+    def __init__(self):
+        self.now = 1000.0
 
-    return slow_check
+    def monotonic(self):
+        return self.now
+
+    @contextmanager
+    def each_check_takes(self, seconds):
+        """Every signature check costs ``seconds`` of this clock: the budget is hit deterministically."""
+        check = pdf_verify._check_signature
+
+        def slow_check(*args, **kwargs):
+            result = check(*args, **kwargs)
+            self.now += seconds
+            return result
+
+        with patch.object(pdf_verify, "time", self), patch.object(pdf_verify, "_check_signature", slow_check):
+            yield
 
 
 def _broken_signature_check(*args, **kwargs):
@@ -124,11 +134,20 @@ class TestHostileUploadsOverHttp(HttpCase, HostileCase):
 
     def test_too_many_signatures_are_refused_at_once(self):
         token = self._token()
-        for name in ("400 fields -> 1 signature", "200 distinct copies", "300,000-entry /Fields"):
+        for name in ("400 fields -> 1 signature", "200 distinct copies"):
             with self.subTest(name=name):
                 response, elapsed, records = self._post(self.hostile[name], token)
                 self._assert_answered(name, response, elapsed, records, f"lettre.pdf {TOO_MANY}")
                 self.assertIn("o_esign_verify_error", response.text)
+                self.assertLess(elapsed, 2, "refused before any signature is validated")
+
+    def test_huge_fields_array_is_refused_within_the_budget(self):
+        """300,000 numbers in /Fields (300,000 log lines before): parsing them is pyHanko's, ~2 s here;
+        on a loaded machine the budget may stop it first, which is the page's own answer too."""
+        response, elapsed, records = self._post(self.hostile["300,000-entry /Fields"], self._token())
+        stopped = "o_esign_verify_stopped" in response.text
+        expected = "No signature could be checked." if stopped else f"lettre.pdf {TOO_MANY}"
+        self._assert_answered("300,000-entry /Fields", response, elapsed, records, expected)
 
     def test_malformed_signatures_are_reported_one_by_one(self):
         token = self._token()
@@ -159,17 +178,15 @@ class TestHostileUploadsOverHttp(HttpCase, HostileCase):
         self.assertIn("Several signature fields point at this same signature.", response.text)
 
     def test_time_budget_stops_the_check_and_shows_what_was_checked(self):
-        """20 signatures that take 0.3 s each, a budget of 2 s: the first few are shown."""
-        token = self._token()
-        self._post(self.signed, token)  # pyHanko's first validation in a process imports a lot: not this test's
+        """20 signatures that take 0.6 s each, a budget of 2 s: the first 4 are shown."""
         self.env["ir.config_parameter"].sudo().set_param(BUDGET_PARAM, "2")
         data = hostile_pdfs.distinct_copies_of_signature(self.signed, count=19)
-        with patch.object(pdf_verify, "_check_signature", _slowed(pdf_verify._check_signature)):
-            response, elapsed, records = self._post(data, token)
+        with _Clock().each_check_takes(0.6):
+            response, elapsed, records = self._post(data, self._token())
         self._assert_answered("budget", response, elapsed, records, "The check was stopped after 2 seconds")
-        self.assertLess(elapsed, 5)
         self.assertIn("o_esign_verify_stopped", response.text)
-        self.assertRegex(response.text, r"Only [1-7] of its 20 signatures were checked")
+        self.assertIn("Only 4 of its 20 signatures were checked", response.text)
+        self.assertEqual(response.text.count("o_esign_verify_signature_verdict"), 4)
         self.assertIn("Sophie Martin", response.text, "what was checked is shown")
 
     def test_time_budget_interrupts_a_signature_that_never_ends(self):
@@ -288,16 +305,13 @@ class TestHostileUploadsInTheWizard(EsignCase, HostileCase):
         self.assertIn(INVALID_STRUCTURE, wizard.line_ids.mapped("problem"))
 
     def test_budget_stops_and_says_so(self):
-        self._wizard(self.signed).action_verify()  # the first validation of a process imports a lot
         self.env["ir.config_parameter"].sudo().set_param(BUDGET_PARAM, "1")
         wizard = self._wizard(hostile_pdfs.distinct_copies_of_signature(self.signed, count=19))
-        started = time.monotonic()
-        with patch.object(pdf_verify, "_check_signature", _slowed(pdf_verify._check_signature)):
+        with _Clock().each_check_takes(0.4):
             wizard.action_verify()
-        self.assertLess(time.monotonic() - started, 3)
         self.assertTrue(wizard.stopped)
         self.assertEqual(wizard.signatures_found, 20)
-        self.assertLess(wizard.signature_count, 20)
+        self.assertEqual(wizard.signature_count, 3)
         self.assertEqual(wizard.verdict, "invalid")
         self.assertIn("The check was stopped after 1 seconds", wizard.summary)
 
