@@ -15,6 +15,7 @@ from . import (
     esign_parapheur_batch_line,
     esign_signer,
     esign_signer_firm,
+    esign_verify_attempt,
     ir_attachment,
     ir_cron,
     res_company,

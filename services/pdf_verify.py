@@ -2,21 +2,90 @@
 
 Nothing here knows about Odoo: the caller gives the bytes and the certificates it trusts, and gets
 plain facts back, one per signature, in the order they were applied.
+
+The public verifier reads files anyone uploads, so reading is bounded: the form tree is walked by
+our own loop (depth, size and reference chains bounded, each object read once), at most
+``Limits.max_fields`` signature fields and ``Limits.max_signatures`` distinct signatures are read
+(several fields pointing at one signature object are read once), the whole check runs under a
+time budget, pyHanko's loggers are quieted for the duration, and a malformed structure gives a
+per-signature result or ``PdfUnreadable``, never an unexpected exception.
 """
 
 import hashlib
 import io
+import logging
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import asn1crypto
+import pyhanko
+import pyhanko_certvalidator
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+
+_logger = logging.getLogger(__name__)
+
+MiB = 1024 * 1024
+
+# What pyHanko (and asn1crypto beneath it) raise on a structure they cannot read: its own PdfError
+# family, ValueError (SignatureValidationError, CMS and DER errors), KeyError (a missing entry),
+# IndexError, and RecursionError for nesting deeper than Python's stack.
+STRUCTURE_ERRORS = (PdfError, ValueError, KeyError, IndexError, RecursionError)
+# Reading the file and its form tree: pyHanko also asserts the type of the catalog and of /V.
+READ_ERRORS = (*STRUCTURE_ERRORS, AssertionError)
+
+# The form tree of a PDF: beyond these, the file is refused before anything is validated.
+MAX_FORM_ENTRIES = 5000  # entries of /Fields and /Kids arrays, all levels together
+MAX_FORM_DEPTH = 32
+MAX_REFERENCE_HOPS = 16  # an indirect reference to an indirect reference to ...
+MAX_REFERENCE_ENTRIES = 8  # entries of a signature's /Reference array
+PASSED_LOG_RECORDS = 3  # pyHanko records let through per check, the rest are counted and dropped
+
+DECODE_LIMITS = DecodeLimits(
+    per_stream=StreamDecodeLimits(max_ratio=1100, max_output_size=64 * MiB),
+    document_budget=DocumentDecodeBudget(base_allowance=128 * MiB, max_ratio=50),
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file one check may read, and for how long (seconds of wall time, None: no limit)."""
+
+    max_fields: int = 50
+    max_signatures: int = 20
+    seconds: float = 10.0
+
+
+VERIFIER_LIMITS = Limits()
+# The firm's own documents (evidence report, tests): one signature per signer, plus the seal.
+OWN_DOCUMENT_LIMITS = Limits(max_fields=500, max_signatures=200, seconds=None)
 
 
 class PdfUnreadable(ValueError):
     """The bytes are not a PDF pyHanko can read."""
+
+
+class TooManySignatures(PdfUnreadable):
+    """The file has more signature fields or signatures than one check reads."""
+
+
+class BudgetExceeded(BaseException):
+    """The time budget of a check ran out.
+
+    A BaseException, so that no ``except Exception`` inside pyHanko swallows it.
+    """
 
 
 @dataclass
@@ -44,6 +113,16 @@ class SignatureCheck:
     def sound(self):
         """Intact, valid, trusted and not followed by changes its author did not allow."""
         return self.intact and self.valid and self.trusted and self.changes_allowed
+
+
+@dataclass
+class PdfVerification:
+    """The checks of one file, and whether the time budget stopped them before the end."""
+
+    checks: list
+    found: int = 0  # distinct signatures found in the file
+    stopped: bool = False
+    seconds: float = 0.0  # the budget that applied
 
 
 def utc_naive(moment):
@@ -97,9 +176,12 @@ def _check_timestamp(embedded, trust_roots, revision):
 
 
 def _is_certification(embedded):
-    """A certification signature carries a DocMDP transform reference (ISO 32000-1, 12.8.2.2)."""
-    references = embedded.sig_object.get("/Reference") or ()
-    return any(reference.get_object().get("/TransformMethod") == "/DocMDP" for reference in references)
+    """A certification signature carries a DocMDP transform reference (ISO 32000-1, 12.8.2.2).
+
+    The shape of /Reference was checked by ``_structure_problem`` before.
+    """
+    references = _resolve(embedded.sig_object.raw_get("/Reference")) if "/Reference" in embedded.sig_object else ()
+    return any(_entry(_resolve(reference), "/TransformMethod") == "/DocMDP" for reference in references)
 
 
 def _check_signature(embedded, trust_roots, revision):
@@ -140,27 +222,377 @@ def _check_signature(embedded, trust_roots, revision):
     return check
 
 
-def check_pdf_signatures(data, trust_roots):
+# ----------------------------------------------------------------------
+# Bounded reading of the form tree and of each signature dictionary
+# ----------------------------------------------------------------------
+
+
+def _resolve(value):
+    """The object behind a chain of indirect references, without pyHanko's unbounded recursion."""
+    for _hop in range(MAX_REFERENCE_HOPS):
+        if not isinstance(value, generic.IndirectObject):
+            return value
+        reference = value.reference
+        value = reference.pdf.get_object(reference) if reference.pdf is not None else generic.NullObject()
+    raise PdfUnreadable("indirect references chained too deep")
+
+
+def _entry(dictionary, key, default=None):
+    """``dictionary[key]`` resolved by ``_resolve``, or ``default``."""
+    return _resolve(dictionary.raw_get(key)) if key in dictionary else default
+
+
+def _field_name(value):
+    value = _resolve(value)
+    return str(value) if isinstance(value, (generic.TextStringObject, generic.ByteStringObject)) else "?"
+
+
+@dataclass
+class _Signature:
+    """One signature object of the file and the fields that point at it."""
+
+    reference: object  # the raw /V of the first field (an IndirectObject)
+    field_dict: object
+    names: list
+
+
+def _signature_fields(reader, limits):
+    """The filled signature fields: ({reference key: _Signature}, [names of fields with a bad /V]).
+
+    Our own iterative walk rather than pyHanko's recursive one, so that a /Kids loop, a chain of
+    thousands of kids or a /Fields array of a million numbers costs no more than the bounds below.
+    Raises TooManySignatures beyond ``limits`` and PdfUnreadable for a tree too large or too deep.
+    """
+    acroform = _resolve(reader.root.raw_get("/AcroForm")) if "/AcroForm" in reader.root else None
+    if not isinstance(acroform, generic.DictionaryObject) or "/Fields" not in acroform:
+        return {}, []
+    signatures, malformed = {}, []
+    seen, entries, field_count = set(), 0, 0
+    pending = [(acroform.raw_get("/Fields"), "", None, 1)]
+    while pending:
+        kids, parent_name, inherited_type, depth = pending.pop()
+        kids = _resolve(kids)
+        if not isinstance(kids, generic.ArrayObject):
+            continue
+        if depth > MAX_FORM_DEPTH:
+            raise PdfUnreadable("form tree too deep")
+        for entry in kids:
+            entries += 1
+            if entries > MAX_FORM_ENTRIES:
+                raise TooManySignatures("too many form fields")
+            if not isinstance(entry, generic.IndirectObject) or entry.reference in seen:
+                continue
+            seen.add(entry.reference)
+            node = _resolve(entry)
+            if not isinstance(node, generic.DictionaryObject) or "/T" not in node:
+                continue
+            name = _field_name(node.raw_get("/T"))
+            name = f"{parent_name}.{name}" if parent_name else name
+            field_type = _resolve(node.raw_get("/FT")) if "/FT" in node else inherited_type
+            if field_type == "/Sig" and "/V" in node:
+                value = node.raw_get("/V")
+                if isinstance(value, generic.IndirectObject):
+                    field_count += 1
+                    if field_count > limits.max_fields:
+                        raise TooManySignatures(f"more than {limits.max_fields} signature fields")
+                    key = (value.reference.idnum, value.reference.generation)
+                    if key in signatures:
+                        signatures[key].names.append(name)
+                    else:
+                        if len(signatures) + len(malformed) >= limits.max_signatures:
+                            raise TooManySignatures(f"more than {limits.max_signatures} signatures")
+                        signatures[key] = _Signature(value, node, [name])
+                elif not isinstance(value, generic.NullObject):
+                    if len(signatures) + len(malformed) >= limits.max_signatures:
+                        raise TooManySignatures(f"more than {limits.max_signatures} signatures")
+                    malformed.append(name)
+            if "/Kids" in node:
+                pending.append((node.raw_get("/Kids"), name, field_type, depth + 1))
+    return signatures, malformed
+
+
+def _is_int(value):
+    return isinstance(value, generic.NumberObject) and not isinstance(value, bool)
+
+
+def _structure_problem(sig_object, size):
+    """Why this signature dictionary cannot be handed to pyHanko (a short reason), or None.
+
+    pyHanko trusts the types of these entries; a wrong one makes it raise TypeError or worse.
+    """
+    if not isinstance(sig_object, generic.DictionaryObject):
+        return "signature is not a dictionary"
+    if _entry(sig_object, "/Type", "/Sig") not in ("/Sig", "/DocTimeStamp"):
+        return "unknown signature type"
+    byte_range = _entry(sig_object, "/ByteRange")
+    if not isinstance(byte_range, generic.ArrayObject) or len(byte_range) != 4:
+        return "/ByteRange is not four numbers"
+    if not all(_is_int(item) and item >= 0 for item in byte_range):
+        return "/ByteRange is not four non-negative integers"
+    start, first_length, second_start, second_length = (int(item) for item in byte_range)
+    if start + first_length > second_start or second_start + second_length > size:
+        return "/ByteRange points outside the file"
+    contents = sig_object.raw_get("/Contents") if "/Contents" in sig_object else None
+    if not isinstance(contents, (generic.ByteStringObject, generic.TextStringObject)):
+        return "/Contents is not a string"
+    if "/Reference" in sig_object:
+        return _reference_problem(_entry(sig_object, "/Reference"))
+    return None
+
+
+def _reference_problem(references):
+    """Check the DocMDP/FieldMDP transform references (ISO 32000-1, table 253) as pyHanko reads them."""
+    if not isinstance(references, generic.ArrayObject) or len(references) > MAX_REFERENCE_ENTRIES:
+        return "/Reference is not a short array"
+    for reference in references:
+        reference = _resolve(reference)
+        if not isinstance(reference, generic.DictionaryObject):
+            return "/Reference entry is not a dictionary"
+        method = _entry(reference, "/TransformMethod")
+        if not isinstance(method, generic.NameObject):
+            return "/TransformMethod is not a name"
+        if method not in ("/DocMDP", "/FieldMDP"):
+            continue
+        params = _entry(reference, "/TransformParams")
+        if not isinstance(params, generic.DictionaryObject):
+            return "/TransformParams is not a dictionary"
+        if method == "/DocMDP":
+            permission = _entry(params, "/P", generic.NumberObject(2))
+            if not _is_int(permission) or int(permission) not in {perm.value for perm in MDPPerm}:
+                return "/P is not a DocMDP permission"
+        else:
+            action = _entry(params, "/Action")
+            if action not in ("/All", "/Include", "/Exclude"):
+                return "/Action is not a FieldMDP action"
+            names = _entry(params, "/Fields", generic.ArrayObject())
+            if not isinstance(names, generic.ArrayObject) or not all(
+                isinstance(_resolve(name), (generic.TextStringObject, generic.ByteStringObject)) for name in names
+            ):
+                return "/Fields is not a list of field names"
+    return None
+
+
+# ----------------------------------------------------------------------
+# Time budget and quiet logs
+# ----------------------------------------------------------------------
+
+
+def _package_folders(package):
+    """The folders of a package, namespace packages included (pyHanko is one)."""
+    return tuple(os.path.join(os.path.abspath(path), "") for path in package.__path__)
+
+
+# Where the time budget may interrupt: entering a function of the PDF and CMS readers (or of this
+# module), never the standard library, whose ``finally: lock.release()`` must run.
+INTERRUPTIBLE = (
+    *_package_folders(pyhanko),
+    *_package_folders(pyhanko_certvalidator),
+    *_package_folders(asn1crypto),
+    os.path.abspath(__file__),
+)
+
+
+class _Deadline:
+    """Raise BudgetExceeded in the checking thread once ``seconds`` have passed.
+
+    The check is CPU-bound pyHanko code with no hook to stop it, so for the duration a trace
+    function of this thread only (``sys.settrace``) looks at the clock on every Python call and,
+    past the deadline, raises at the entry of the next pyHanko, certvalidator or asn1crypto
+    function: synchronously, in the checking thread, and never in the standard library (a logging
+    handler's ``finally: self.release()`` must run), so no lock is left held. The previous trace
+    function (a debugger's, coverage's) is put back on exit. Between signatures, ``expired`` lets
+    the loop stop first.
+    """
+
+    def __init__(self, seconds):
+        self.deadline = time.monotonic() + seconds if seconds else None
+        self._previous = None
+
+    @property
+    def expired(self):
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def __enter__(self):
+        if self.deadline is not None:
+            deadline, clock = self.deadline, time.monotonic
+
+            def trace(frame, event, arg):
+                if clock() >= deadline and frame.f_code.co_filename.startswith(INTERRUPTIBLE):
+                    raise BudgetExceeded
+                return None
+
+            self._previous = sys.gettrace()
+            sys.settrace(trace)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.deadline is not None:
+            sys.settrace(self._previous)
+        return False
+
+
+class _QuietFilter(logging.Filter):
+    """Let the first few records of one thread through (one line each), count and drop the rest."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread_id = threading.get_ident()
+        self.passed = 0
+        self.dropped = 0
+
+    def filter(self, record):
+        if record.thread != self.thread_id:
+            return True
+        if self.passed < PASSED_LOG_RECORDS:
+            self.passed += 1
+            record.exc_info = record.exc_text = record.stack_info = None
+            return True
+        self.dropped += 1
+        return False
+
+
+@contextmanager
+def _quiet_pyhanko_logs():
+    """Attach a _QuietFilter to every pyHanko and certvalidator logger for the duration only.
+
+    A logger's filters see the records logged on that very logger (not those of its children),
+    hence one attachment per logger.
+    """
+    quiet = _QuietFilter()
+    loggers = [
+        logger
+        for name, logger in list(logging.Logger.manager.loggerDict.items())
+        if isinstance(logger, logging.Logger) and name.startswith("pyhanko")
+    ]
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        yield quiet
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
+        if quiet.dropped:
+            _logger.info("Reading one PDF: %d further pyHanko messages dropped.", quiet.dropped)
+
+
+# ----------------------------------------------------------------------
+# Entry points
+# ----------------------------------------------------------------------
+
+
+def _read(data):
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=DECODE_LIMITS)
+        if not isinstance(reader.root, generic.DictionaryObject):  # parsed lazily: a broken trailer fails here
+            raise PdfUnreadable("no document catalog")
+        return reader
+    except READ_ERRORS as exc:
+        raise PdfUnreadable(str(exc)) from exc
+
+
+SUBFILTERS = {subfilter.value for subfilter in SigSeedSubFilter}
+
+
+def _embedded(reader, signature, size):
+    """The EmbeddedPdfSignature of one signature object, or the reason it cannot be read."""
+    sig_object = _resolve(signature.reference)
+    problem = _structure_problem(sig_object, size)
+    if problem:
+        return None, problem
+    if _entry(sig_object, "/SubFilter") not in SUBFILTERS:
+        return None, "unsupported /SubFilter"
+    return EmbeddedPdfSignature(reader, signature.field_dict, signature.names[0]), None
+
+
+def _check_one(embedded, name, trust_roots, revision, unexpected):
+    try:
+        if embedded.sig_object_type == "/DocTimeStamp":
+            return _check_timestamp(embedded, trust_roots, revision)
+        return _check_signature(embedded, trust_roots, revision)
+    except STRUCTURE_ERRORS as exc:
+        _logger.debug("Signature %s of a PDF has an invalid structure: %s", name, exc)
+        return SignatureCheck(field_name=name, kind="approval", revision=revision, problems=["invalid_structure"])
+    except Exception as exc:  # noqa: BLE001 - any other failure of pyHanko: this one is not checked
+        unexpected.append(exc)
+        return SignatureCheck(field_name=name, kind="approval", revision=revision, problems=["not_checked"])
+
+
+def _read_signatures(reader, size, trust_roots, limits, deadline, result, unexpected):
+    """Fill ``result`` with one SignatureCheck per signature, oldest first, the unreadable ones last."""
+    try:
+        signatures, malformed = _signature_fields(reader, limits)
+    except TooManySignatures:
+        raise
+    except READ_ERRORS as exc:
+        raise PdfUnreadable(str(exc)) from exc
+    result.found = len(signatures) + len(malformed)
+    readable, broken = [], [(name, "signature value is not an indirect reference") for name in malformed]
+    for signature in signatures.values():
+        try:
+            embedded, problem = _embedded(reader, signature, size)
+        except READ_ERRORS as exc:
+            embedded, problem = None, str(exc) or type(exc).__name__
+        if embedded is None:
+            broken.append((signature.names[0], problem))
+        else:
+            readable.append((embedded, signature))
+    readable.sort(key=lambda pair: pair[0].signed_revision)
+    for revision, (embedded, signature) in enumerate(readable, start=1):
+        if deadline.expired:
+            raise BudgetExceeded
+        check = _check_one(embedded, signature.names[0], trust_roots, revision, unexpected)
+        if len(signature.names) > 1:
+            check.problems.append("shared_signature")
+        result.checks.append(check)
+    for revision, (name, problem) in enumerate(broken, start=len(readable) + 1):
+        _logger.debug("Signature %s of a PDF has an invalid structure: %s", name, problem)
+        problems = ["not_checked"] if problem == "unsupported /SubFilter" else ["invalid_structure"]
+        result.checks.append(SignatureCheck(field_name=name, kind="approval", revision=revision, problems=problems))
+
+
+def verify_pdf(data, trust_roots, limits=VERIFIER_LIMITS):
+    """Check every signature and document timestamp of ``data`` within ``limits``: a PdfVerification.
+
+    ``trust_roots`` are asn1crypto certificates. Raises PdfUnreadable when the file cannot be read,
+    TooManySignatures (a PdfUnreadable) when it has more signatures than ``limits`` allow. When the
+    time budget runs out, the result holds the signatures checked so far and ``stopped`` is set.
+    """
+    result = PdfVerification(checks=[], seconds=limits.seconds)
+    trust_roots = list(trust_roots)
+    unexpected = []
+    with _quiet_pyhanko_logs():
+        try:
+            with _Deadline(limits.seconds) as deadline:
+                reader = _read(data)
+                _read_signatures(reader, len(data), trust_roots, limits, deadline, result, unexpected)
+        except BudgetExceeded:
+            result.stopped = True
+        except PdfUnreadable:
+            raise
+        except Exception as exc:  # whatever else breaks the reading: the file is unreadable
+            _logger.warning("A PDF could not be read: %s: %s", type(exc).__name__, exc)
+            raise PdfUnreadable(str(exc)) from exc
+    if result.stopped:
+        _logger.info(
+            "Checking a PDF stopped after %s s: %d of %d signatures checked.",
+            limits.seconds,
+            len(result.checks),
+            result.found,
+        )
+    if unexpected:
+        _logger.warning(
+            "%d signature(s) of a PDF could not be checked: %s: %s",
+            len(unexpected),
+            type(unexpected[0]).__name__,
+            unexpected[0],
+        )
+    return result
+
+
+def check_pdf_signatures(data, trust_roots, limits=OWN_DOCUMENT_LIMITS):
     """Return a SignatureCheck per signature or document timestamp of ``data``, oldest first.
 
     ``trust_roots`` are asn1crypto certificates. Raises PdfUnreadable when the file cannot be read.
+    The default limits suit the firm's own documents; the verifier calls ``verify_pdf``.
     """
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        embedded_signatures = reader.embedded_signatures
-    except Exception as exc:
-        raise PdfUnreadable(str(exc)) from exc
-    checks = []
-    for revision, embedded in enumerate(embedded_signatures, start=1):
-        try:
-            if embedded.sig_object_type == "/DocTimeStamp":
-                checks.append(_check_timestamp(embedded, trust_roots, revision))
-            else:
-                checks.append(_check_signature(embedded, trust_roots, revision))
-        except (ValueError, KeyError) as exc:
-            checks.append(
-                SignatureCheck(
-                    field_name=embedded.field_name or "", kind="approval", revision=revision, problems=[str(exc)]
-                )
-            )
-    return checks
+    return verify_pdf(data, trust_roots, limits).checks

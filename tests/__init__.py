@@ -24,4 +24,5 @@ from . import (
     test_signing_tours,
     test_sms_gateways,
     test_verifier,
+    test_verifier_hostile,
 )

@@ -4,10 +4,16 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..services.pdf_inspect import MAGIC_WINDOW, PDF_MAGIC, sha256_hex
-from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
+from ..services.pdf_verify import VERIFIER_LIMITS, Limits, PdfUnreadable, TooManySignatures, verify_pdf
 
 VERDICTS = [("valid", "Valid"), ("warning", "Valid, not trusted"), ("invalid", "Invalid")]
 VERDICT_COLORS = {"valid": "success", "warning": "warning", "invalid": "danger"}
+# System parameters that tune what one check may read (defaults: services.pdf_verify.VERIFIER_LIMITS).
+LIMIT_PARAMS = {
+    "max_fields": "engagement_letter_esign.verify_max_signature_fields",
+    "max_signatures": "engagement_letter_esign.verify_max_signatures",
+    "seconds": "engagement_letter_esign.verify_time_budget_seconds",
+}
 
 
 class EsignVerification(models.TransientModel):
@@ -24,6 +30,10 @@ class EsignVerification(models.TransientModel):
     signature_count = fields.Integer(compute="_compute_summary")
     verdict = fields.Selection(VERDICTS, compute="_compute_summary")
     summary = fields.Char(compute="_compute_summary")
+    stopped = fields.Boolean(
+        string="Check stopped", readonly=True, help="The time budget ran out before every signature was checked."
+    )
+    signatures_found = fields.Integer(readonly=True)
     known_document_ids = fields.Many2many(
         "esign.document",
         string="Known as",
@@ -31,15 +41,34 @@ class EsignVerification(models.TransientModel):
         help="Documents of this database whose original or signed version is exactly this file.",
     )
 
-    @api.depends("line_ids.verdict")
+    @api.depends("line_ids.verdict", "stopped", "signatures_found")
     def _compute_summary(self):
         for verification in self:
             verification.signature_count = len(verification.line_ids)
-            verification.verdict, verification.summary = self._summarize(verification.line_ids.mapped("verdict"))
+            verification.verdict, verification.summary = self._summarize(
+                verification.line_ids.mapped("verdict"),
+                stopped=verification.stopped,
+                found=verification.signatures_found,
+            )
 
     @api.model
-    def _summarize(self, verdicts):
+    def _summarize(self, verdicts, stopped=False, found=0):
         """The overall verdict of a file from its signatures' verdicts, and the sentence that says it."""
+        if stopped:
+            seconds = self._verifier_limits().seconds
+            if not verdicts:
+                return "invalid", self.env._(
+                    "The check was stopped after %(seconds)s seconds: this file takes too long to check here. "
+                    "No signature could be checked.",
+                    seconds=f"{seconds:g}",
+                )
+            return "invalid", self.env._(
+                "The check was stopped after %(seconds)s seconds: this file takes too long to check here. "
+                "Only %(checked)s of its %(found)s signatures were checked; they are listed below.",
+                seconds=f"{seconds:g}",
+                checked=len(verdicts),
+                found=max(found, len(verdicts)),
+            )
         if not verdicts:
             return "invalid", self.env._("This PDF carries no electronic signature.")
         if "invalid" in verdicts:
@@ -64,13 +93,16 @@ class EsignVerification(models.TransientModel):
         """What the public page shows of an uploaded PDF; UserError for a file it cannot check."""
         if len(data or b"") > self._max_upload_size():
             raise UserError(self.env._("%s is too large to be checked here.", filename or self.env._("The file")))
-        line_values = self._check_pdf_bytes(data, filename)
-        verdict, summary = self._summarize([values["verdict"] for values in line_values])
+        line_values, outcome = self._check_pdf_bytes(data, filename)
+        verdict, summary = self._summarize(
+            [values["verdict"] for values in line_values], stopped=outcome.stopped, found=outcome.found
+        )
         digest = sha256_hex(data)
         Line = self.env["esign.verification.line"]
         labels = {name: dict(Line._fields[name]._description_selection(self.env)) for name in ("kind", "coverage")}
         verdict_labels = dict(Line._fields["verdict"]._description_selection(self.env))
-        for values in line_values:
+        for values, check in zip(line_values, outcome.checks, strict=True):
+            values["notice"] = "; ".join(Line._problem_sentences(check.problems))
             values["kind_label"] = labels["kind"].get(values["kind"])
             values["coverage_label"] = labels["coverage"].get(values["coverage"])
             values["verdict_label"] = verdict_labels.get(values["verdict"])
@@ -79,6 +111,7 @@ class EsignVerification(models.TransientModel):
             "verdict": verdict,
             "verdict_color": VERDICT_COLORS[verdict],
             "summary": summary,
+            "stopped": outcome.stopped,
             "sha256": digest,
             "signatures": line_values,
             "issuers": self._known_documents(digest).collection_id.company_id.mapped("name"),
@@ -93,16 +126,36 @@ class EsignVerification(models.TransientModel):
         return roots
 
     @api.model
+    def _verifier_limits(self):
+        """How much of one uploaded file is read, and for how long: system parameters, else the defaults."""
+        params = self.env["ir.config_parameter"].sudo()
+        values = {}
+        for attribute, key in LIMIT_PARAMS.items():
+            default = getattr(VERIFIER_LIMITS, attribute)
+            try:
+                value = type(default)(params.get_param(key, default))
+            except (TypeError, ValueError):
+                value = default
+            values[attribute] = value if value > 0 else default
+        return Limits(**values)
+
+    @api.model
     def _check_pdf_bytes(self, data, filename=None):
-        """Values of the lines describing each signature of ``data``; UserError if it is no PDF."""
+        """(values of the lines describing each signature of ``data``, the PdfVerification).
+
+        UserError if it is no PDF, cannot be read, or has more signatures than one check reads.
+        """
         name = filename or self.env._("The file")
         if not data or PDF_MAGIC not in data[:MAGIC_WINDOW]:
             raise UserError(self.env._("%s is not a PDF file.", name))
         try:
-            checks = check_pdf_signatures(data, self._trust_roots())
+            outcome = verify_pdf(data, self._trust_roots(), self._verifier_limits())
+        except TooManySignatures as exc:
+            raise UserError(self.env._("%s has too many signatures to be checked here.", name)) from exc
         except PdfUnreadable as exc:
             raise UserError(self.env._("%s cannot be read as a PDF: it is damaged.", name)) from exc
-        return [self.env["esign.verification.line"]._values_from_check(check) for check in checks]
+        Line = self.env["esign.verification.line"]
+        return [Line._values_from_check(check) for check in outcome.checks], outcome
 
     @api.model
     def _known_documents(self, digest):
@@ -115,13 +168,15 @@ class EsignVerification(models.TransientModel):
     def action_verify(self):
         self.ensure_one()
         data = base64.b64decode(self.pdf_file or b"")
-        line_values = self._check_pdf_bytes(data, self.pdf_filename)
+        line_values, outcome = self._check_pdf_bytes(data, self.pdf_filename)
         digest = sha256_hex(data)
         known = self._known_documents(digest).with_env(self.env)
         self.write(
             {
                 "state": "done",
                 "file_sha256": digest,
+                "stopped": outcome.stopped,
+                "signatures_found": outcome.found,
                 "line_ids": [fields.Command.clear()] + [fields.Command.create(values) for values in line_values],
                 "known_document_ids": [fields.Command.set(known._filtered_access("read").ids)],
             }
@@ -136,7 +191,16 @@ class EsignVerification(models.TransientModel):
         }
 
     def action_verify_another(self):
-        self.write({"state": "upload", "pdf_file": False, "pdf_filename": False, "line_ids": [fields.Command.clear()]})
+        self.write(
+            {
+                "state": "upload",
+                "pdf_file": False,
+                "pdf_filename": False,
+                "stopped": False,
+                "signatures_found": 0,
+                "line_ids": [fields.Command.clear()],
+            }
+        )
         return self.action_verify_reopen()
 
     def action_verify_reopen(self):

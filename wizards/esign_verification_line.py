@@ -9,6 +9,9 @@ COVERAGES = [
 ]
 
 
+PROBLEM_CODES = ("invalid_structure", "not_checked", "shared_signature", "time_not_timestamped")
+
+
 class EsignVerificationLine(models.TransientModel):
     _name = "esign.verification.line"
     _description = "Verified signature"
@@ -36,6 +39,17 @@ class EsignVerificationLine(models.TransientModel):
     problem = fields.Char()
 
     @api.model
+    def _problem_sentences(self, problems):
+        """The sentences, in the user's language, of the problems a reader is told about."""
+        sentences = {
+            "invalid_structure": self.env._("Invalid structure: this signature cannot be read."),
+            "not_checked": self.env._("This signature could not be checked."),
+            "shared_signature": self.env._("Several signature fields point at this same signature."),
+            "time_not_timestamped": self.env._("Its time is the one the signer declared: no timestamp proves it."),
+        }
+        return [sentences[problem] for problem in problems if problem in sentences]
+
+    @api.model
     def _values_from_check(self, check):
         if not (check.intact and check.valid and check.changes_allowed):
             verdict = "invalid"
@@ -60,5 +74,8 @@ class EsignVerificationLine(models.TransientModel):
             "coverage": check.coverage,
             "changes_allowed": check.changes_allowed,
             "verdict": verdict,
-            "problem": ", ".join(check.problems)[:250],
+            "problem": "; ".join(
+                self._problem_sentences(check.problems)
+                + [problem for problem in check.problems if problem not in PROBLEM_CODES]
+            )[:250],
         }
