@@ -55,17 +55,17 @@ class EsignVerification(models.TransientModel):
     def _summarize(self, verdicts, stopped=False, found=0):
         """The overall verdict of a file from its signatures' verdicts, and the sentence that says it."""
         if stopped:
-            seconds = self._verifier_limits().seconds
+            seconds = f"{self._verifier_limits().seconds:g}"
             if not verdicts:
                 return "invalid", self.env._(
                     "The check was stopped after %(seconds)s seconds: this file takes too long to check here. "
                     "No signature could be checked.",
-                    seconds=f"{seconds:g}",
+                    seconds=seconds,
                 )
             return "invalid", self.env._(
                 "The check was stopped after %(seconds)s seconds: this file takes too long to check here. "
                 "Only %(checked)s of its %(found)s signatures were checked; they are listed below.",
-                seconds=f"{seconds:g}",
+                seconds=seconds,
                 checked=len(verdicts),
                 found=max(found, len(verdicts)),
             )
