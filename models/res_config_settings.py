@@ -75,6 +75,11 @@ class ResConfigSettings(models.TransientModel):
     esign_seal_upload_password = fields.Char(string="Password of the certificate file")
     esign_ca_fingerprint = fields.Char(string="CA certificate SHA-256", compute="_compute_esign_secrets_set")
 
+    esign_tsa_root_subject = fields.Char(related="company_id.esign_tsa_root_subject")
+    esign_tsa_root_upload = fields.Binary(string="Timestamp authority root (PEM or DER)")
+    esign_tsa_root_upload_filename = fields.Char()
+    esign_archive_renewal_days = fields.Integer(related="company_id.esign_archive_renewal_days", readonly=False)
+
     @api.depends("company_id")
     def _compute_esign_secrets_set(self):
         for settings in self:
@@ -96,8 +101,25 @@ class ResConfigSettings(models.TransientModel):
             except (binascii.Error, ValueError):
                 data = b""
             company._esign_install_seal(data, self.esign_seal_upload_password or "")
-        self.write({"esign_tsa_password": False, "esign_seal_upload": False, "esign_seal_upload_password": False})
+        if self.esign_tsa_root_upload:
+            try:
+                root = base64.b64decode(self.esign_tsa_root_upload, validate=True)
+            except (binascii.Error, ValueError):
+                root = b""
+            company._esign_install_tsa_root(root)
+        self.write(
+            {
+                "esign_tsa_password": False,
+                "esign_seal_upload": False,
+                "esign_seal_upload_password": False,
+                "esign_tsa_root_upload": False,
+            }
+        )
         return result
+
+    def action_esign_remove_tsa_root(self):
+        self.company_id._esign_remove_tsa_root()
+        return True
 
     def action_esign_remove_seal(self):
         self.company_id._esign_remove_seal()

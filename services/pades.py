@@ -7,6 +7,7 @@ because any change to page content after a signature would break it.
 
 import asyncio
 import io
+import logging
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -155,6 +156,15 @@ class SessionTimeStamper(RequestsHTTPTimeStamper):
             raise TimestampRequestError("Timestamp server response is malformed.", response)
         return tsp.TimeStampResp.load(response.content)
 
+
+class _CollectedValidationData(logging.Filter):
+    """pyHanko warns when it embeds validation data without fetching it: here it was fetched beforehand."""
+
+    def filter(self, record):
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_CollectedValidationData())
 
 _TIMESTAMPERS = {}
 _TIMESTAMPERS_MAX = 32
@@ -401,11 +411,17 @@ def sign_pdf(
         raise ValidationDataIncomplete(str(exc)) from exc
 
 
-def _embed_long_term_data(reader, writer, credential, long_term):
+def _embed_long_term_data(reader, writer, credential, long_term, vri=True):
     """Fetch the revocation data of every chain and write it in the DSS of ``writer``; return the
-    validation context (no network, revocation required where declared) the seal validates with."""
+    validation context (no network, revocation required where declared) the seal validates with.
+
+    ``credential`` (the seal's, or None) and the authority's certificates are covered too: the
+    signature and the timestamps that follow carry them. With ``vri``, each signature gets its VRI
+    entry (never to be changed afterwards: validators take a changed VRI for a tampering)."""
     session, cache = Session(), {}
-    pool = [*long_term.trust_roots, *long_term.certificates, *(to_asn1(c) for c in credential.chain)]
+    own = [to_asn1(credential.certificate)] if credential else []
+    chain_of_credential = [to_asn1(c) for c in credential.chain] if credential else []
+    pool = [*long_term.trust_roots, *long_term.certificates, *chain_of_credential]
     everything = ltv.ValidationData()
 
     def collect(leaves, carried=()):
@@ -425,13 +441,13 @@ def _embed_long_term_data(reader, writer, credential, long_term):
         found = collect([leaf for leaf, _carried in pairs], [c for _leaf, carried in pairs for c in carried])
         DocumentSecurityStore.supply_dss_in_writer(
             writer,
-            embedded.pkcs7_content.hex().encode("ascii"),
+            embedded.pkcs7_content.hex().encode("ascii") if vri else None,
             certs=found.certificates,
             ocsps=found.ocsps,
             crls=found.crls,
         )
     # The seal's own chain and the authority's, whose next timestamps the seal and its DSS carry.
-    collect([to_asn1(credential.certificate), *long_term.certificates])
+    collect([*own, *long_term.certificates])
     return ValidationContext(
         trust_roots=list(long_term.trust_roots),
         other_certs=everything.certificates,
@@ -440,6 +456,50 @@ def _embed_long_term_data(reader, writer, credential, long_term):
         allow_fetching=False,
         revocation_mode="hard-fail",
     )
+
+
+def renew_archive_timestamp(data, timestamper, long_term):
+    """Add fresh validation data for every chain of ``data`` (the last document timestamp's
+    included) and a new document timestamp over it: the PAdES B-LTA renewal, due before the last
+    timestamp's certificate expires. Returns the new bytes.
+
+    Raises TimestampUnavailable, ltv.RevocationUnavailable, ltv.CertificateRevoked or
+    ValidationDataIncomplete.
+    """
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    existing = {name for name, _value, _ref in fields.enumerate_sig_fields(reader)}
+    number = 2
+    while f"{TIMESTAMP_FIELD}_{number}" in existing:
+        number += 1
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    context = _embed_long_term_data(reader, writer, None, long_term, vri=False)
+    output = io.BytesIO()
+    try:
+        signers.PdfTimeStamper(timestamper, field_name=f"{TIMESTAMP_FIELD}_{number}").timestamp_pdf(
+            writer,
+            "sha256",
+            validation_context=context,
+            output=output,
+            dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
+        )
+    except (PathError, ValidationError) as exc:
+        raise ValidationDataIncomplete(str(exc)) from exc
+    except Exception as exc:
+        if _is_timestamp_failure(exc):
+            raise TimestampUnavailable(str(exc)) from exc
+        raise
+    return output.getvalue()
+
+
+def archive_timestamp_expiry(data):
+    """When the certificate of the last document timestamp of ``data`` expires (aware UTC), or None:
+    the archive timestamp must be renewed before."""
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    stamps = [e for e in reader.embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
+    if not stamps:
+        return None
+    pairs = ltv.signature_certificates(stamps[-1])
+    return min(leaf["tbs_certificate"]["validity"]["not_after"].native for leaf, _carried in pairs) if pairs else None
 
 
 def validation_context(trust_roots, crls=(), extra_trust=()):

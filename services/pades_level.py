@@ -23,6 +23,8 @@ from pyhanko.sign.validation.errors import NoDSSFoundError
 from . import ltv
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+# What the seal must never leave behind: missing or revoked validation data, no archive timestamp.
+LONG_TERM_PROBLEMS = ("no_timestamp", "no_issuer", "no_revocation_data", "revoked", "no_archive_timestamp")
 PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
@@ -129,6 +131,29 @@ def _has_signature_timestamp(embedded):
     )
 
 
+def _signature_level(embedded, timestamps, reader, final_store, missing):
+    """B-B, B-T, B-LT or B-LTA for one signature, its format aside; appends what it lacks to ``missing``."""
+    name = embedded.field_name or ""
+    later_timestamps = [ts for ts in timestamps if ts.signed_revision > embedded.signed_revision]
+    if not (_has_signature_timestamp(embedded) or later_timestamps):
+        missing.append(("no_timestamp", name))
+        return "B-B"
+    own = ltv.signature_certificates(embedded)
+    stamps = {id(ts): ltv.signature_certificates(ts) for ts in later_timestamps}
+    problems = _chains_problems(own + [p for ts in later_timestamps for p in stamps[id(ts)]], final_store)
+    if problems:
+        missing.extend(problems)
+        return "B-T"
+    # B-LTA: a document timestamp whose revision already holds that validation data.
+    for timestamp in later_timestamps:
+        store = _read_store(reader.get_historical_resolver(timestamp.signed_revision))
+        upto = [ts for ts in later_timestamps if ts.signed_revision <= timestamp.signed_revision]
+        if not _chains_problems(own + [pair for ts in upto for pair in stamps[id(ts)]], store):
+            return "B-LTA"
+    missing.append(("no_archive_timestamp", name))
+    return "B-LT"
+
+
 def pades_level(data):
     """The LevelReport of the PDF ``data``; raises ValueError when it cannot be read."""
     reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -142,38 +167,15 @@ def pades_level(data):
     final_store = _read_store(reader)
     for embedded in signatures:
         name = embedded.field_name or ""
+        level = _signature_level(embedded, timestamps, reader, final_store, report.missing)
+        # A signature in another format still gets its validation data checked, but has no PAdES level.
         if embedded.sig_object.get("/SubFilter") != PADES_SUBFILTER:
-            report.signatures[name] = ""
             report.missing.append(("not_pades", name))
-            continue
-        if not _signing_certificate_declared(embedded):
-            report.signatures[name] = ""
+            level = ""
+        elif not _signing_certificate_declared(embedded):
             report.missing.append(("no_signing_certificate", name))
-            continue
-        later_timestamps = [ts for ts in timestamps if ts.signed_revision > embedded.signed_revision]
-        if not (_has_signature_timestamp(embedded) or later_timestamps):
-            report.signatures[name] = "B-B"
-            report.missing.append(("no_timestamp", name))
-            continue
-        own = ltv.signature_certificates(embedded)
-        stamps = {id(ts): ltv.signature_certificates(ts) for ts in later_timestamps}
-        problems = _chains_problems(own + [p for ts in later_timestamps for p in stamps[id(ts)]], final_store)
-        if problems:
-            report.signatures[name] = "B-T"
-            report.missing.extend(problems)
-            continue
-        # B-LTA: a document timestamp whose revision already holds that validation data.
-        archived = False
-        for timestamp in later_timestamps:
-            store = _read_store(reader.get_historical_resolver(timestamp.signed_revision))
-            upto = [ts for ts in later_timestamps if ts.signed_revision <= timestamp.signed_revision]
-            covered = [pair for ts in upto for pair in stamps[id(ts)]]
-            if not _chains_problems(own + covered, store):
-                archived = True
-                break
-        report.signatures[name] = "B-LTA" if archived else "B-LT"
-        if not archived:
-            report.missing.append(("no_archive_timestamp", name))
+            level = ""
+        report.signatures[name] = level
     levels = list(report.signatures.values())
     report.level = "" if "" in levels else min(levels, key=LEVELS.index)
     report.missing = list(dict.fromkeys(report.missing))
