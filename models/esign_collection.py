@@ -9,6 +9,7 @@ from odoo.tools import create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
 from ..services import pades
+from ..services.pades_level import pades_level
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
 from ..services.text_input import control_problem
@@ -37,6 +38,7 @@ FROZEN_AFTER_LAUNCH = (
     "on_behalf_of_id",
 )
 CRON_BATCH_SIZE = 500
+SEAL_RETRY_MINUTES = 5
 
 
 class EsignCollection(models.Model):
@@ -64,6 +66,7 @@ class EsignCollection(models.Model):
         "evidence_report_due",
         "seal_attempt_date",
         "seal_error",
+        "seal_attempts",
     )
     _esign_frozen_fields = ("name", "res_model", "res_id")
 
@@ -128,6 +131,12 @@ class EsignCollection(models.Model):
     evidence_report_due = fields.Boolean(readonly=True, copy=False)
     seal_attempt_date = fields.Datetime(string="Last sealing attempt", readonly=True, copy=False)
     seal_error = fields.Char(string="Sealing problem", readonly=True, copy=False)
+    seal_attempts = fields.Integer(
+        string="Failed sealing attempts",
+        readonly=True,
+        copy=False,
+        help="Each failed attempt doubles the wait before the next one (from 5 minutes to 12 hours at most).",
+    )
     res_model = fields.Char(string="Related document model", index=True, copy=False)
     res_id = fields.Many2oneReference(string="Related document ID", model_field="res_model", copy=False)
 
@@ -449,7 +458,7 @@ class EsignCollection(models.Model):
         A signer's request thus carries only their own signature, and a seal that fails (timestamp
         authority down...) is retried without touching what the signers signed.
         """
-        self._esign_write({"state": "sealing", "seal_error": False})
+        self._esign_write({"state": "sealing", "seal_error": False, "seal_attempts": 0})
         self.env.ref("engagement_letter_esign.ir_cron_esign_seal").sudo()._trigger()
 
     def _seal_and_complete(self):
@@ -470,12 +479,15 @@ class EsignCollection(models.Model):
                 else:
                     message = self.env._("Unexpected error, written in the server log.")
                     _logger.exception("Sealing of %s failed, to retry", collection.name)
-                if collection.seal_error != message:
+                if not collection.seal_attempts:
+                    # Told once: the queue retries on its own, waiting longer each time.
                     collection._notify_preparer(
                         Markup("<p>%s</p><p>%s</p>")
                         % (self.env._("The seal could not be applied yet; it will be retried."), message)
                     )
-                collection._esign_write({"seal_attempt_date": now, "seal_error": message})
+                collection._esign_write(
+                    {"seal_attempt_date": now, "seal_error": message, "seal_attempts": collection.seal_attempts + 1}
+                )
 
     def _complete(self):
         self._end("done")
@@ -592,6 +604,8 @@ class EsignCollection(models.Model):
             places = collection._esign_field_places()
             certified = [(doc, doc._esign_certify(places, credential, timestamper)) for doc in collection.document_ids]
             certified = [(document, data) for document, data in certified if data is not None]
+            if timestamper is not None:
+                company._esign_learn_tsa_chain(list(timestamper.cert_registry))
             for document, data in certified:
                 document._esign_store_revision(data)
             collection._log_document_events(
@@ -629,16 +643,18 @@ class EsignCollection(models.Model):
                         text,
                         timestamper=timestamper,
                         signer_name=company.name,
-                        validation_context=context,
+                        long_term=context,
                         archive=bool(timestamper),
                     ),
                 )
                 for document in documents
             ]
+            # Never done with incomplete validation data: each file must prove B-LTA by itself.
+            levels = {document: document._esign_check_long_term(data, bool(timestamper)) for document, data in sealed}
             now = fields.Datetime.now()
             for document, data in sealed:
                 document._esign_store_revision(data)
-                document._esign_write({"sealed_date": now})
+                document._esign_write({"sealed_date": now, **levels[document]})
             collection._log_document_events(
                 "sealed",
                 documents,
@@ -711,7 +727,7 @@ class EsignCollection(models.Model):
     def _evidence_signatures(self):
         """What the final PDF of each document says about its signatures: {document id: [SignatureCheck]}."""
         self.ensure_one()
-        roots = self.company_id._esign_trust_roots()
+        roots = self.company_id._esign_verification_roots()
         result = {}
         for document in self.document_ids:
             data = document._current_pdf()
@@ -719,6 +735,22 @@ class EsignCollection(models.Model):
                 result[document.id] = check_pdf_signatures(data, roots) if data else []
             except PdfUnreadable:
                 result[document.id] = []
+        return result
+
+    def _evidence_levels(self):
+        """The PAdES level each document's final PDF reaches by itself, with what the next level lacks:
+        {document id: (level, [sentences])}."""
+        self.ensure_one()
+        result = {}
+        for document in self.document_ids:
+            data = document._current_pdf()
+            if not data:
+                continue
+            try:
+                report = pades_level(data)
+            except (ValueError, KeyError, TypeError):
+                continue
+            result[document.id] = (report.level or self.env._("none"), document._esign_level_explanation(report))
         return result
 
     def _notify_origin(self, event, signer=None):
@@ -930,13 +962,66 @@ class EsignCollection(models.Model):
 
     @api.model
     def _cron_seal(self, batch_size=20):
-        """Seal and close the collections every signer has signed; each failed one waits for the next run."""
+        """Seal and close the collections every signer has signed; a failed one waits, twice as long
+        after each failure (5 minutes, 10, 20... 12 hours at most), so a server that is down is not hammered."""
         return self._run_due_batches(
-            "state = 'sealing' AND (seal_attempt_date IS NULL OR seal_attempt_date < %s)",
-            [fields.Datetime.now()],
+            """state = 'sealing' AND (
+                   seal_attempt_date IS NULL OR seal_attempts = 0 OR seal_attempt_date
+                   + LEAST(interval '1 minute' * %s * power(2, LEAST(seal_attempts, 20) - 1), interval '12 hours')
+                   <= %s)""",
+            [SEAL_RETRY_MINUTES, fields.Datetime.now()],
             lambda batch: batch._seal_and_complete(),
             batch_size,
         )
+
+    @api.model
+    def _cron_renew_archive_timestamps(self, batch_size=20):
+        """Renew the archive timestamp (PAdES B-LTA) of sealed documents whose last timestamp's
+        certificate expires within the company's renewal period (Settings), before it does."""
+        where = """
+            state = 'done' AND id IN (
+                SELECT d.collection_id FROM esign_document d
+                  JOIN esign_collection c ON c.id = d.collection_id
+                  JOIN res_company co ON co.id = c.company_id
+                 WHERE c.state = 'done' AND NOT COALESCE(d.purged, FALSE) AND co.esign_archive_renewal_days > 0
+                   AND d.archive_expiry <= %s + co.esign_archive_renewal_days * interval '1 day')
+        """
+        return self._run_due_batches(
+            where, [fields.Datetime.now()], lambda batch: batch._renew_archive_timestamps(), batch_size
+        )
+
+    def _renew_archive_timestamps(self):
+        """Fresh validation data and a new document timestamp on each due document; a failure is
+        logged and retried on the next run, the document keeps its current revision."""
+        sealing = {}
+        now = fields.Datetime.now()
+        for collection in self:
+            company = collection.company_id
+            renewal_limit = now + timedelta(days=company.esign_archive_renewal_days)
+            due = collection.document_ids.filtered(
+                lambda d, limit=renewal_limit: not d.purged and d.archive_expiry and d.archive_expiry <= limit
+            )
+            if not due:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    if company not in sealing:
+                        sealing[company] = company._esign_sealing_tools()
+                    _credential, timestamper, context = sealing[company]
+                    if timestamper is None:
+                        continue
+                    due._esign_lock()
+                    renewed = [(document, document._esign_renew_archive(timestamper, context)) for document in due]
+                    for document, (data, values) in renewed:
+                        document._esign_store_revision(data)
+                        document._esign_write(values)
+                    collection._log_document_events(
+                        "archive_timestamp",
+                        due,
+                        description=self.env._("Validation data and archive timestamp renewed")[:250],
+                    )
+            except UserError as error:
+                _logger.warning("Archive timestamp of %s not renewed, to retry: %s", collection.name, error.args[0])
 
     @api.model
     def _cron_remind(self, batch_size=CRON_BATCH_SIZE):

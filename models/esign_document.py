@@ -1,10 +1,11 @@
 import base64
 import binascii
+from datetime import UTC
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..services import pades
+from ..services import ltv, pades, pades_level
 from ..services.pdf_inspect import PdfRejected, inspect_pdf, sha256_hex
 from ..services.text_input import control_problem
 
@@ -27,6 +28,8 @@ class EsignDocument(models.Model):
         "file_size",
         "purged",
         "sealed_date",
+        "pades_level",
+        "archive_expiry",
     )
     _esign_frozen_fields = ("collection_id",)
 
@@ -43,6 +46,18 @@ class EsignDocument(models.Model):
     purged = fields.Boolean(readonly=True, copy=False)
     sealed_date = fields.Datetime(
         string="Sealed on", readonly=True, copy=False, help="After the firm's seal, nothing more can be signed."
+    )
+    pades_level = fields.Char(
+        string="PAdES level",
+        readonly=True,
+        copy=False,
+        help="The PAdES baseline level (ETSI EN 319 142-1) the sealed file reaches: B-B, B-T, B-LT or B-LTA.",
+    )
+    archive_expiry = fields.Datetime(
+        string="Archive timestamp valid until",
+        readonly=True,
+        copy=False,
+        help="The certificate of the document's last timestamp expires then: a new archive timestamp is added before.",
     )
 
     _sql_constraints = [
@@ -190,6 +205,8 @@ class EsignDocument(models.Model):
             return operation(data, *args, **options)
         except pades.TimestampUnavailable as exc:
             raise UserError(self._esign_timestamp_failure_message()) from exc
+        except (ltv.RevocationUnavailable, ltv.CertificateRevoked, pades.ValidationDataIncomplete) as exc:
+            raise UserError(self._esign_validation_data_message(exc)) from exc
         except pades.SigningRefused as exc:
             messages = {
                 "sealed": self.env._("“%s” is sealed by the firm: it cannot be signed any more.", self.name),
@@ -200,11 +217,88 @@ class EsignDocument(models.Model):
             }
             raise UserError(messages[exc.reason]) from exc
 
+    def _esign_validation_data_message(self, error):
+        """Why the validation data of this document cannot be completed now (the seal waits)."""
+        if isinstance(error, ltv.RevocationUnavailable):
+            return self.env._(
+                "The revocation status of the certificate “%(subject)s” could not be obtained from %(url)s: "
+                "without it the validation data of “%(file)s” would be incomplete.",
+                subject=error.subject,
+                url=error.url,
+                file=self.name,
+            )
+        if isinstance(error, ltv.CertificateRevoked):
+            return self.env._(
+                "The certificate “%(subject)s” was revoked on %(date)s: “%(file)s” cannot be sealed with it.",
+                subject=error.subject,
+                date=error.revoked_at.strftime("%Y-%m-%d %H:%M UTC"),
+                file=self.name,
+            )
+        return self.env._(
+            "The validation data of “%(file)s” is incomplete: %(detail)s", file=self.name, detail=str(error)[:200]
+        )
+
     def _esign_timestamp_failure_message(self):
         return self.env._(
             "The timestamp authority could not be reached, so nothing was signed and nothing was lost. "
             "Please try again in a few minutes."
         )
+
+    # ------------------------------------------------------------------
+    # Long-term validation (PAdES B-LTA)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _esign_level_explanation(self, report):
+        """What a PAdES level report says is missing, one sentence per problem, in the user's language."""
+        messages = {
+            "no_signature": self.env._("The file carries no signature."),
+            "not_pades": self.env._("The signature %s is not in the PAdES format (ETSI.CAdES.detached)."),
+            "no_signing_certificate": self.env._("The signature %s does not name its signing certificate."),
+            "no_timestamp": self.env._("The signature %s has no timestamp (B-T not reached)."),
+            "no_issuer": self.env._("The issuer of the certificate “%s” is not in the file (B-LT not reached)."),
+            "no_revocation_data": self.env._(
+                "The file holds no revocation data (OCSP or CRL) for the certificate “%s” (B-LT not reached)."
+            ),
+            "revoked": self.env._("The validation data in the file says the certificate “%s” is revoked."),
+            "no_archive_timestamp": self.env._(
+                "No document timestamp covers the validation data of the signature %s (B-LTA not reached)."
+            ),
+        }
+        sentences = []
+        for code, detail in report.missing:
+            sentences.append(messages[code] % detail if "%s" in messages[code] else messages[code])
+        return sentences
+
+    def _esign_check_long_term(self, data, archive):
+        """The level values of a freshly sealed revision; UserError when, with a timestamp authority,
+        its signatures do not reach B-LTA by themselves (the seal then waits: nothing is written).
+        A signature made elsewhere in another format keeps no level, but its validation data is complete."""
+        self.ensure_one()
+        try:
+            report = pades_level.pades_level(data)
+        except ValueError as exc:
+            raise UserError(self.env._("“%s” cannot be read after sealing.", self.name)) from exc
+        if archive and any(code in pades_level.LONG_TERM_PROBLEMS for code, _detail in report.missing):
+            raise UserError(
+                self.env._(
+                    "The validation data of “%(file)s” is incomplete: %(missing)s",
+                    file=self.name,
+                    missing=" ".join(self._esign_level_explanation(report))[:200],
+                )
+            )
+        expiry = pades.archive_timestamp_expiry(data) if archive else None
+        return {
+            "pades_level": report.level or False,
+            "archive_expiry": expiry.astimezone(UTC).replace(tzinfo=None) if expiry else False,
+        }
+
+    def _esign_renew_archive(self, timestamper, long_term):
+        """The bytes of this sealed document with fresh validation data and a new archive timestamp,
+        and the level values to write; nothing is written. UserError when it cannot be done now."""
+        self.ensure_one()
+        data = self._esign_pades(pades.renew_archive_timestamp, timestamper, long_term)
+        return data, self._esign_check_long_term(data, True)
 
     def _esign_store_revision(self, data):
         """Keep ``data`` as the current signed revision of this document, with its SHA-256."""

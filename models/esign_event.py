@@ -32,6 +32,7 @@ EVENT_TYPES = [
     ("downloaded", "Downloaded"),
     ("certified", "Certified by the firm"),
     ("sealed", "Sealed"),
+    ("archive_timestamp", "Archive timestamp renewed"),
     ("delegated", "Done by delegation"),
     ("contact_changed", "Signer's contact changed"),
     ("reassigned", "Preparer changed"),

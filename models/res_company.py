@@ -1,6 +1,5 @@
 import logging
 
-from asn1crypto import crl as asn1_crl
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 
@@ -236,6 +235,30 @@ class ResCompany(models.Model):
     esign_seal_subject = fields.Char(string="Seal certificate", copy=False, readonly=True)
     esign_seal_expiry = fields.Datetime(string="Seal certificate expires on", copy=False, readonly=True)
 
+    # Long-term validation (PAdES B-LTA): the timestamp authorities the firm uses are trusted.
+    esign_tsa_chain = fields.Text(
+        string="Timestamp authority certificates",
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="Certificates the configured timestamp authority sent with its answers (PEM), kept for good: "
+        "the documents it timestamped are still checked against them after it renews its certificate.",
+    )
+    esign_tsa_root_certificate = fields.Text(
+        string="Timestamp authority root",
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="Root certificate of the timestamp authority (PEM), for authorities that do not send it.",
+    )
+    esign_tsa_root_subject = fields.Char(string="Timestamp authority root certificate", copy=False, readonly=True)
+    esign_archive_renewal_days = fields.Integer(
+        string="Renew the archive timestamp (days before expiry)",
+        default=90,
+        help="A sealed document gets a new document timestamp, over fresh validation data, this many days before "
+        "the certificate of its last timestamp expires (PAdES B-LTA renewal); 0 turns the renewal off.",
+    )
+
     @api.constrains(
         "esign_expiry_days",
         "esign_extension_days",
@@ -249,6 +272,7 @@ class ResCompany(models.Model):
         "esign_otp_hourly_limit",
         "esign_otp_max_locked",
         "esign_sms_timeout",
+        "esign_archive_renewal_days",
     )
     def _check_esign_durations(self):
         for company in self:
@@ -269,6 +293,7 @@ class ResCompany(models.Model):
                     company.esign_expiring_soon_days,
                     company.esign_purge_soon_days,
                     company.esign_auto_reminder_days,
+                    company.esign_archive_renewal_days,
                 )
                 < 0
             ):
@@ -590,6 +615,75 @@ class ResCompany(models.Model):
             _logger.warning("The seal certificate of company %s cannot be read", self.id)
         return [pki.to_asn1(cert) for cert in roots]
 
+    def _esign_verification_roots(self):
+        """What the verifier, the seal and the evidence report trust: the company's roots and those of
+        the timestamp authorities it configured (an outside validator given the same roots agrees)."""
+        self.ensure_one()
+        return self._esign_trust_roots() + self._esign_tsa_anchors()
+
+    # ------------------------------------------------------------------
+    # Timestamp authority's chain
+    # ------------------------------------------------------------------
+
+    def _esign_tsa_certificates(self):
+        """Every certificate the configured timestamp authorities sent, and the uploaded root (asn1crypto)."""
+        self.ensure_one()
+        company_sudo = self.sudo()
+        return [
+            pki.to_asn1(cert)
+            for pem in filter(None, (company_sudo.esign_tsa_chain, company_sudo.esign_tsa_root_certificate))
+            for cert in x509.load_pem_x509_certificates(pem.encode())
+        ]
+
+    def _esign_tsa_anchors(self):
+        """The roots of the timestamp authorities' chains: the self-signed certificates they sent, the
+        uploaded root, else the top of a chain sent without its root (what the firm chose to trust)."""
+        self.ensure_one()
+        certificates = self._esign_tsa_certificates()
+        subjects = {cert.subject.dump() for cert in certificates}
+        return [
+            cert for cert in certificates if cert.self_signed in ("yes", "maybe") or cert.issuer.dump() not in subjects
+        ]
+
+    def _esign_learn_tsa_chain(self, certificates):
+        """Keep the certificates the timestamp authority sent (asn1crypto) with those already known."""
+        self.ensure_one()
+        known = {cert.dump() for cert in self._esign_tsa_certificates()}
+        new = [cert for cert in certificates if cert.dump() not in known]
+        if new:
+            pem = "".join(pki.certificate_pem(x509.load_der_x509_certificate(cert.dump())) for cert in new)
+            self.sudo().esign_tsa_chain = (self.sudo().esign_tsa_chain or "") + pem
+
+    def _esign_install_tsa_root(self, data):
+        """Keep an uploaded root certificate of the timestamp authority (PEM or DER); UserError if it is none."""
+        self.ensure_one()
+        try:
+            certificate = (
+                x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+            )
+            constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
+        except (ValueError, x509.ExtensionNotFound) as exc:
+            raise UserError(
+                self.env._("The timestamp authority root must be a certificate of an authority (PEM or DER file).")
+            ) from exc
+        if not constraints.ca:
+            raise UserError(
+                self.env._("This certificate is not an authority's: upload the root of the timestamp authority.")
+            )
+        if certificate.not_valid_after_utc <= pki.utcnow():
+            raise UserError(
+                self.env._("This certificate expired on %s.", certificate.not_valid_after_utc.strftime("%Y-%m-%d"))
+            )
+        self.sudo().write(
+            {
+                "esign_tsa_root_certificate": pki.certificate_pem(certificate),
+                "esign_tsa_root_subject": certificate.subject.rfc4514_string()[:250],
+            }
+        )
+
+    def _esign_remove_tsa_root(self):
+        self.sudo().write({"esign_tsa_root_certificate": False, "esign_tsa_root_subject": False})
+
     # ------------------------------------------------------------------
     # Timestamps
     # ------------------------------------------------------------------
@@ -616,8 +710,8 @@ class ResCompany(models.Model):
         )
 
     def _esign_sealing_tools(self):
-        """The seal's credential, a fresh timestamper and the validation context, shared by the
-        collections a run of the seal queue seals. Raises UserError when the authority is down."""
+        """The seal's credential, a fresh timestamper and the long-term settings (pades.LongTermSettings),
+        shared by the collections a run of the seal queue seals. Raises UserError when the authority is down."""
         self.ensure_one()
         credential = self._esign_seal_credential()
         timestamper = self._esign_timestamper(fresh=True)
@@ -630,10 +724,41 @@ class ResCompany(models.Model):
         return credential, timestamper, context
 
     def _esign_validation_context(self, timestamper):
-        """What the seal embeds as validation data: the company's roots, a fresh CRL, the TSA's chain."""
+        """What the seal needs to embed complete validation data: the trusted roots (the timestamp
+        authority's included), the chain the authority sends now and the company CA's own CRL.
+
+        Raises pades.TimestampUnavailable when the authority cannot be reached.
+        """
         self.ensure_one()
-        return pades.validation_context(
-            self._esign_trust_roots(),
-            crls=[asn1_crl.CertificateList.load(self._esign_crl())],
-            extra_trust=pades.timestamp_trust(timestamper),
+        tsa_certificates = pades.timestamp_trust(timestamper)
+        self._esign_learn_tsa_chain(tsa_certificates)
+        authority = self._esign_authority()
+        current = pki.to_asn1(authority.certificate).dump()
+        crl = []
+
+        def local_crl(issuer):
+            # The company CA's CRL is made here, not fetched from this very server; a replaced CA
+            # can no longer sign one (its key is gone): its certificates get none.
+            if issuer.dump() == current:
+                if not crl:
+                    crl.append(pki.make_crl(authority))
+                return crl[0]
+            if self._esign_issued_by_company(issuer):
+                return False
+            return None
+
+        return pades.LongTermSettings(
+            trust_roots=tuple(self._esign_verification_roots()),
+            certificates=tuple(tsa_certificates),
+            local_crl=local_crl,
         )
+
+    def _esign_issued_by_company(self, certificate):
+        """Whether ``certificate`` (asn1crypto) is one of this company's own CAs, current or replaced."""
+        company_sudo = self.sudo()
+        own = [
+            pki.to_asn1(cert).dump()
+            for pem in filter(None, (company_sudo.esign_ca_certificate, company_sudo.esign_ca_previous_certificates))
+            for cert in x509.load_pem_x509_certificates(pem.encode())
+        ]
+        return certificate.dump() in own

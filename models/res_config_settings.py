@@ -86,6 +86,11 @@ class ResConfigSettings(models.TransientModel):
     def _compute_esign_master_key_configured(self):
         self.esign_master_key_configured = self.env["res.company"]._esign_master_key_configured()
 
+    esign_tsa_root_subject = fields.Char(related="company_id.esign_tsa_root_subject")
+    esign_tsa_root_upload = fields.Binary(string="Timestamp authority root (PEM or DER)")
+    esign_tsa_root_upload_filename = fields.Char()
+    esign_archive_renewal_days = fields.Integer(related="company_id.esign_archive_renewal_days", readonly=False)
+
     @api.depends("company_id")
     def _compute_esign_secrets_set(self):
         for settings in self:
@@ -107,15 +112,26 @@ class ResConfigSettings(models.TransientModel):
             except (binascii.Error, ValueError):
                 data = b""
             company._esign_install_seal(data, self.esign_seal_upload_password or "")
+        if self.esign_tsa_root_upload:
+            try:
+                root = base64.b64decode(self.esign_tsa_root_upload, validate=True)
+            except (binascii.Error, ValueError):
+                root = b""
+            company._esign_install_tsa_root(root)
         self.write(
             {
                 "esign_tsa_password": False,
                 "esign_seal_upload": False,
                 "esign_seal_upload_filename": False,
                 "esign_seal_upload_password": False,
+                "esign_tsa_root_upload": False,
             }
         )
         return result
+
+    def action_esign_remove_tsa_root(self):
+        self.company_id._esign_remove_tsa_root()
+        return True
 
     def action_esign_remove_seal(self):
         self.company_id._esign_remove_seal()

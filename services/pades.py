@@ -7,6 +7,7 @@ because any change to page content after a signature would break it.
 
 import asyncio
 import io
+import logging
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -25,12 +26,15 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSContentSettings
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from requests import Session
 from requests.auth import HTTPBasicAuth
 
-from . import pdf_verify
+from . import ltv, pdf_verify
 from .pki import certificate_der, private_key_der, to_asn1
 
 SEAL_FIELD = "esign_seal"
@@ -58,6 +62,25 @@ class SigningRefused(ValueError):
 
 class TimestampUnavailable(RuntimeError):
     """The timestamp authority could not be reached or gave no usable answer."""
+
+
+class ValidationDataIncomplete(RuntimeError):
+    """pyHanko could not build a chain with revocation data for a certificate of the seal."""
+
+
+@dataclass(frozen=True)
+class LongTermSettings:
+    """What the seal needs to embed complete validation data (B-LT) before its document timestamp.
+
+    ``trust_roots`` are the roots the firm trusts (its CA, its seal's chain, its timestamp
+    authorities); ``certificates`` other known certificates (the TSA's chain); ``local_crl(issuer)``
+    gives the CRL of an authority this server runs (see ltv.collect).
+    """
+
+    trust_roots: tuple
+    certificates: tuple = ()
+    local_crl: object = None
+    timeout: float = ltv.DEFAULT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,15 @@ class SessionTimeStamper(RequestsHTTPTimeStamper):
             raise TimestampRequestError("Timestamp server response is malformed.", response)
         return tsp.TimeStampResp.load(response.content)
 
+
+class _CollectedValidationData(logging.Filter):
+    """pyHanko warns when it embeds validation data without fetching it: here it was fetched beforehand."""
+
+    def filter(self, record):
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_CollectedValidationData())
 
 _TIMESTAMPERS = {}
 _TIMESTAMPERS_MAX = 32
@@ -326,20 +358,27 @@ def sign_pdf(
     validation_context=None,
     archive=False,
     certifier=None,
+    long_term=None,
 ):
     """Add one visible PAdES signature of ``credential`` in ``field_name``; return the new bytes.
 
     ``places`` lists every field the document must hold (created now if missing). When the document
     carries no signature yet and ``certifier`` (a function returning the firm's credential) is given,
     the firm certifies it first. With ``validation_context`` the validation data is embedded (B-LT);
-    with ``archive`` and a timestamper, a document timestamp follows (B-LTA).
-    Raises SigningRefused or TimestampUnavailable.
+    with ``archive`` and a timestamper, a document timestamp follows (B-LTA). With ``long_term``
+    (LongTermSettings), the revocation data of every chain of the document, of ``credential`` and
+    of the timestamp authority are fetched first and embedded (with a VRI per earlier signature),
+    and ``validation_context`` is built from them.
+    Raises SigningRefused, TimestampUnavailable, ltv.RevocationUnavailable, ltv.CertificateRevoked
+    or ValidationDataIncomplete.
     """
     reader = check_signable(data)
     if certifier is not None and not reader.embedded_signatures:
         reader = PdfFileReader(io.BytesIO(_certify(reader, places, certifier(), timestamper)), strict=False)
     writer = IncrementalPdfFileWriter.from_reader(reader)
     _prepare_fields(writer, places)
+    if long_term is not None:
+        validation_context = _embed_long_term_data(reader, writer, credential, long_term)
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
@@ -360,13 +399,107 @@ def sign_pdf(
         metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png)
     )
     # The seal's container also carries validation data: pyHanko sizes that one itself.
-    return _run(
-        pdf_signer,
-        writer,
-        timestamper,
-        reserve_for=credential if validation_context is None else None,
-        appearance_text_params={"text": latin_text(stamp_text)},
+    try:
+        return _run(
+            pdf_signer,
+            writer,
+            timestamper,
+            reserve_for=credential if validation_context is None else None,
+            appearance_text_params={"text": latin_text(stamp_text)},
+        )
+    except (PathError, ValidationError) as exc:
+        raise ValidationDataIncomplete(str(exc)) from exc
+
+
+def _embed_long_term_data(reader, writer, credential, long_term, vri=True):
+    """Fetch the revocation data of every chain and write it in the DSS of ``writer``; return the
+    validation context (no network, revocation required where declared) the seal validates with.
+
+    ``credential`` (the seal's, or None) and the authority's certificates are covered too: the
+    signature and the timestamps that follow carry them. With ``vri``, each signature gets its VRI
+    entry (never to be changed afterwards: validators take a changed VRI for a tampering)."""
+    session, cache = Session(), {}
+    own = [to_asn1(credential.certificate)] if credential else []
+    chain_of_credential = [to_asn1(c) for c in credential.chain] if credential else []
+    pool = [*long_term.trust_roots, *long_term.certificates, *chain_of_credential]
+    everything = ltv.ValidationData()
+
+    def collect(leaves, carried=()):
+        found = ltv.collect(
+            leaves,
+            [*carried, *pool],
+            local_crl=long_term.local_crl,
+            timeout=long_term.timeout,
+            session=session,
+            cache=cache,
+        )
+        everything.extend(found)
+        return found
+
+    for embedded in reader.embedded_signatures:
+        pairs = ltv.signature_certificates(embedded)
+        found = collect([leaf for leaf, _carried in pairs], [c for _leaf, carried in pairs for c in carried])
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer,
+            embedded.pkcs7_content.hex().encode("ascii") if vri else None,
+            certs=found.certificates,
+            ocsps=found.ocsps,
+            crls=found.crls,
+        )
+    # The seal's own chain and the authority's, whose next timestamps the seal and its DSS carry.
+    collect([*own, *long_term.certificates])
+    return ValidationContext(
+        trust_roots=list(long_term.trust_roots),
+        other_certs=everything.certificates,
+        crls=everything.crls,
+        ocsps=everything.ocsps,
+        allow_fetching=False,
+        revocation_mode="hard-fail",
     )
+
+
+def renew_archive_timestamp(data, timestamper, long_term):
+    """Add fresh validation data for every chain of ``data`` (the last document timestamp's
+    included) and a new document timestamp over it: the PAdES B-LTA renewal, due before the last
+    timestamp's certificate expires. Returns the new bytes.
+
+    Raises TimestampUnavailable, ltv.RevocationUnavailable, ltv.CertificateRevoked or
+    ValidationDataIncomplete.
+    """
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    existing = {name for name, _value, _ref in fields.enumerate_sig_fields(reader)}
+    number = 2
+    while f"{TIMESTAMP_FIELD}_{number}" in existing:
+        number += 1
+    writer = IncrementalPdfFileWriter.from_reader(reader)
+    context = _embed_long_term_data(reader, writer, None, long_term, vri=False)
+    output = io.BytesIO()
+    try:
+        signers.PdfTimeStamper(timestamper, field_name=f"{TIMESTAMP_FIELD}_{number}").timestamp_pdf(
+            writer,
+            "sha256",
+            validation_context=context,
+            output=output,
+            dss_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False),
+        )
+    except (PathError, ValidationError) as exc:
+        raise ValidationDataIncomplete(str(exc)) from exc
+    except Exception as exc:
+        if _is_timestamp_failure(exc):
+            raise TimestampUnavailable(str(exc)) from exc
+        raise
+    return output.getvalue()
+
+
+def archive_timestamp_expiry(data):
+    """When the certificate of the last document timestamp of ``data`` expires (aware UTC), or None:
+    the archive timestamp must be renewed before."""
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    stamps = [e for e in reader.embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
+    if not stamps:
+        return None
+    pairs = ltv.signature_certificates(stamps[-1])
+    return min(leaf["tbs_certificate"]["validity"]["not_after"].native for leaf, _carried in pairs) if pairs else None
 
 
 def validation_context(trust_roots, crls=(), extra_trust=()):

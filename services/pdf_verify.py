@@ -29,6 +29,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodeLimits, DocumentDecodeBudget, StreamDecodeLimits
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -171,8 +172,15 @@ def _check_timestamp(embedded, trust_roots, revision):
     check.timestamp_time = utc_naive(status.timestamp)
     check.timestamp_valid = status.intact and status.valid
     check.coverage = _coverage(status)
-    check.changes_allowed = bool(status.docmdp_ok) or check.coverage == "entire_file"
+    check.changes_allowed = bool(status.docmdp_ok) or check.coverage == "entire_file" or _lta_updates_only(status)
     return check
+
+
+def _lta_updates_only(status):
+    """A document timestamp followed only by validation data and later timestamps: the renewal of a
+    PAdES B-LTA file, which every timestamp but the last one sees."""
+    level = status.modification_level
+    return level is not None and level.value <= ModificationLevel.LTA_UPDATES.value
 
 
 def _is_certification(embedded):

@@ -216,6 +216,7 @@ class TestPadesSignatures(PadesCase):
         )
         collection.action_launch()
         self._sign_all(collection)
+        self.assertEqual(collection.state, "done", collection.seal_error)
         data = base64.b64decode(collection.document_ids.signed_pdf)
         signer = collection.signer_ids
         self.assert_sound_pdf(

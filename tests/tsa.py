@@ -1,6 +1,14 @@
-"""A real RFC 3161 timestamp authority on 127.0.0.1, for tests: pyHanko's DummyTimeStamper over HTTP."""
+"""A real RFC 3161 timestamp authority on 127.0.0.1, for tests, with the revocation services of a
+public one: pyHanko's DummyTimeStamper over HTTP, its certificate issued by an intermediate CA under
+a root, each declaring where its revocation status is published.
+
+The same HTTP server answers ``/tsr`` (timestamps), ``/root.crl`` (the root's CRL, covering the
+intermediate), ``/ca.crl`` (the intermediate's CRL, covering the TSA certificate) and ``/ocsp``
+(an OCSP responder for the TSA certificate, signed by the intermediate).
+"""
 
 import base64
+import collections
 import datetime
 import http.server
 import threading
@@ -10,8 +18,9 @@ from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 
@@ -24,42 +33,135 @@ def _key_info(key):
     return asn1_keys.PrivateKeyInfo.load(der)
 
 
-def _certificate(subject, issuer, public_key, signing_key, ca, now):
+def _name(common_name):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _certificate(subject, issuer, key, issuer_key, ca, now, crl_url=None, ocsp_url=None):
     builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
-        .public_key(public_key)
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=365))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     )
-    if not ca:
-        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-    return builder.sign(signing_key, hashes.SHA256())
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+    else:
+        builder = builder.add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    if crl_url:
+        builder = builder.add_extension(
+            x509.CRLDistributionPoints(
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)]
+            ),
+            critical=False,
+        )
+    if ocsp_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))]
+            ),
+            critical=False,
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 class LocalTimestampAuthority:
-    """Start with ``start()``, point the company at ``url``, stop with ``stop()``; ``root`` is its CA."""
+    """Start with ``start()``, point the company at ``url``, stop with ``stop()``; ``root`` is its root.
 
-    def __init__(self, credentials=None):
+    ``revocation_down`` makes the CRL and OCSP addresses answer 503; ``revoke_tsa()`` revokes the TSA
+    certificate in both; ``hits`` counts the requests per path. ``embed_root=False`` leaves the root
+    out of the timestamp responses (as some authorities do: then it must be uploaded).
+    """
+
+    def __init__(self, credentials=None, embed_root=True):
         self.credentials = credentials
-        now = datetime.datetime.now(datetime.UTC)
-        root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        root = _certificate("Test TSA Root", "Test TSA Root", root_key.public_key(), root_key, True, now)
-        leaf = _certificate("Test TSA", "Test TSA Root", tsa_key.public_key(), root_key, False, now)
-        self.root = _asn1(root)
         self.requests = 0
-        self.stamper = DummyTimeStamper(
-            tsa_cert=_asn1(leaf),
-            tsa_key=_key_info(tsa_key),
-            certs_to_embed=[self.root],
+        self.hits = collections.Counter()
+        self.revocation_down = False
+        self.revoked = {}
+        self._thread = None
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        base = f"http://127.0.0.1:{self.server.server_port}"
+        now = datetime.datetime.now(datetime.UTC)
+        self.root_key = ec.generate_private_key(ec.SECP256R1())
+        self.ca_key = ec.generate_private_key(ec.SECP256R1())
+        # pyHanko's DummyTimeStamper signs with RSA only.
+        self.tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.root_certificate = _certificate("Test TSA Root", "Test TSA Root", self.root_key, self.root_key, True, now)
+        self.ca_certificate = _certificate(
+            "Test TSA CA", "Test TSA Root", self.ca_key, self.root_key, True, now, crl_url=f"{base}/root.crl"
         )
-        self.server = None
+        self.tsa_certificate = _certificate(
+            "Test TSA",
+            "Test TSA CA",
+            self.tsa_key,
+            self.ca_key,
+            False,
+            now,
+            crl_url=f"{base}/ca.crl",
+            ocsp_url=f"{base}/ocsp",
+        )
+        self.root = _asn1(self.root_certificate)
+        self.stamper = DummyTimeStamper(
+            tsa_cert=_asn1(self.tsa_certificate),
+            tsa_key=_key_info(self.tsa_key),
+            certs_to_embed=[_asn1(self.ca_certificate), *([self.root] if embed_root else [])],
+        )
 
-    def start(self):
+    def revoke_tsa(self):
+        self.revoked[self.tsa_certificate.serial_number] = datetime.datetime.now(datetime.UTC)
+
+    def crl(self, issuer_certificate, issuer_key):
+        now = datetime.datetime.now(datetime.UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer_certificate.subject)
+            .last_update(now - datetime.timedelta(minutes=1))
+            .next_update(now + datetime.timedelta(days=7))
+            .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
+        )
+        for serial, moment in self.revoked.items():
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(moment).build()
+            )
+        return builder.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    def ocsp_response(self, body):
+        request = ocsp.load_der_ocsp_request(body)
+        if request.serial_number != self.tsa_certificate.serial_number:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(
+                serialization.Encoding.DER
+            )
+        now = datetime.datetime.now(datetime.UTC)
+        revoked_at = self.revoked.get(request.serial_number)
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response(
+                cert=self.tsa_certificate,
+                issuer=self.ca_certificate,
+                algorithm=request.hash_algorithm,
+                cert_status=ocsp.OCSPCertStatus.REVOKED if revoked_at else ocsp.OCSPCertStatus.GOOD,
+                this_update=now - datetime.timedelta(seconds=5),
+                next_update=now + datetime.timedelta(days=1),
+                revocation_time=revoked_at,
+                revocation_reason=x509.ReasonFlags.key_compromise if revoked_at else None,
+            )
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, self.ca_certificate)
+        )
+        return builder.sign(self.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    def _handler(self):
         authority = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -68,28 +170,55 @@ class LocalTimestampAuthority:
             # the client's delayed acknowledgement (40 ms) of the headers.
             disable_nagle_algorithm = True
 
-            def do_POST(self):
-                if authority.credentials:
-                    expected = "Basic " + base64.b64encode(":".join(authority.credentials).encode()).decode()
-                    if self.headers.get("Authorization") != expected:
-                        self.send_response(401)
-                        self.send_header("Content-Length", "0")
-                        self.end_headers()
-                        return
-                request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
-                body = authority.stamper.request_tsa_response(request).dump()
-                authority.requests += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "application/timestamp-reply")
+            def _reply(self, status, content_type="application/octet-stream", body=b""):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _revocation(self, produce, content_type):
+                authority.hits[self.path] += 1
+                if authority.revocation_down:
+                    self._reply(503)
+                    return
+                self._reply(200, content_type, produce())
+
+            def do_GET(self):
+                if self.path == "/root.crl":
+                    self._revocation(
+                        lambda: authority.crl(authority.root_certificate, authority.root_key), "application/pkix-crl"
+                    )
+                elif self.path == "/ca.crl":
+                    self._revocation(
+                        lambda: authority.crl(authority.ca_certificate, authority.ca_key), "application/pkix-crl"
+                    )
+                else:
+                    self._reply(404)
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path == "/ocsp":
+                    self._revocation(lambda: authority.ocsp_response(body), "application/ocsp-response")
+                    return
+                if authority.credentials:
+                    expected = "Basic " + base64.b64encode(":".join(authority.credentials).encode()).decode()
+                    if self.headers.get("Authorization") != expected:
+                        self._reply(401)
+                        return
+                request = tsp.TimeStampReq.load(body)
+                response = authority.stamper.request_tsa_response(request).dump()
+                authority.requests += 1
+                self._reply(200, "application/timestamp-reply", response)
+
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return Handler
+
+    def start(self):
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
         return self
 
     @property
@@ -97,6 +226,7 @@ class LocalTimestampAuthority:
         return f"http://127.0.0.1:{self.server.server_port}/tsr"
 
     def stop(self):
-        if self.server:
+        if self._thread is not None:
             self.server.shutdown()
-            self.server.server_close()
+            self._thread = None
+        self.server.server_close()

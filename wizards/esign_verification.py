@@ -3,6 +3,7 @@ import base64
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..services.pades_level import pades_level
 from ..services.pdf_inspect import MAGIC_WINDOW, PDF_MAGIC, sha256_hex
 from ..services.pdf_verify import VERIFIER_LIMITS, Limits, PdfUnreadable, TooManySignatures, verify_pdf
 
@@ -40,6 +41,12 @@ class EsignVerification(models.TransientModel):
         readonly=True,
         help="Documents of this database whose original or signed version is exactly this file.",
     )
+    pades_level = fields.Char(
+        string="PAdES level",
+        readonly=True,
+        help="The PAdES baseline level (ETSI EN 319 142-1) the file reaches by itself: B-B, B-T, B-LT or B-LTA.",
+    )
+    pades_missing = fields.Text(string="Missing for the next level", readonly=True)
 
     @api.depends("line_ids.verdict", "stopped", "signatures_found")
     def _compute_summary(self):
@@ -108,6 +115,7 @@ class EsignVerification(models.TransientModel):
             values["verdict_label"] = verdict_labels.get(values["verdict"])
             values["verdict_color"] = VERDICT_COLORS[values["verdict"]]
         return {
+            **self._pades_level_values(data),
             "verdict": verdict,
             "verdict_color": VERDICT_COLORS[verdict],
             "summary": summary,
@@ -122,7 +130,7 @@ class EsignVerification(models.TransientModel):
         """The certificates the firms of this database sign and seal with."""
         roots = []
         for company in self.env["res.company"].sudo().search([("esign_ca_certificate", "!=", False)]):
-            roots.extend(company._esign_trust_roots())
+            roots.extend(company._esign_verification_roots())
         return roots
 
     @api.model
@@ -158,6 +166,16 @@ class EsignVerification(models.TransientModel):
         return [Line._values_from_check(check) for check in outcome.checks], outcome
 
     @api.model
+    def _pades_level_values(self, data):
+        """The PAdES level of ``data`` as ETSI names it, and what the next level lacks."""
+        try:
+            report = pades_level(data)
+        except (ValueError, KeyError, TypeError):
+            return {"pades_level": False, "pades_missing": False}
+        missing = self.env["esign.document"]._esign_level_explanation(report)
+        return {"pades_level": report.level or self.env._("none"), "pades_missing": "\n".join(missing) or False}
+
+    @api.model
     def _known_documents(self, digest):
         return (
             self.env["esign.document"]
@@ -177,6 +195,7 @@ class EsignVerification(models.TransientModel):
                 "file_sha256": digest,
                 "stopped": outcome.stopped,
                 "signatures_found": outcome.found,
+                **self._pades_level_values(data),
                 "line_ids": [fields.Command.clear()] + [fields.Command.create(values) for values in line_values],
                 "known_document_ids": [fields.Command.set(known._filtered_access("read").ids)],
             }
