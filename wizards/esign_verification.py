@@ -1,4 +1,5 @@
 import base64
+import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -6,6 +7,8 @@ from odoo.exceptions import UserError
 from ..services.pades_level import pades_level
 from ..services.pdf_inspect import MAGIC_WINDOW, PDF_MAGIC, sha256_hex
 from ..services.pdf_verify import VERIFIER_LIMITS, Limits, PdfUnreadable, TooManySignatures, verify_pdf
+
+_logger = logging.getLogger(__name__)
 
 VERDICTS = [("valid", "Valid"), ("warning", "Valid, not trusted"), ("invalid", "Invalid")]
 VERDICT_COLORS = {"valid": "success", "warning": "warning", "invalid": "danger"}
@@ -115,7 +118,7 @@ class EsignVerification(models.TransientModel):
             values["verdict_label"] = verdict_labels.get(values["verdict"])
             values["verdict_color"] = VERDICT_COLORS[values["verdict"]]
         return {
-            **self._pades_level_values(data),
+            **self._pades_level_values(data, line_values, outcome),
             "verdict": verdict,
             "verdict_color": VERDICT_COLORS[verdict],
             "summary": summary,
@@ -166,12 +169,24 @@ class EsignVerification(models.TransientModel):
         return [Line._values_from_check(check) for check in outcome.checks], outcome
 
     @api.model
-    def _pades_level_values(self, data):
-        """The PAdES level of ``data`` as ETSI names it, and what the next level lacks."""
+    def _pades_level_values(self, data, line_values=None, outcome=None):
+        """The PAdES level of ``data`` as ETSI names it, and what the next level lacks.
+
+        Only for a file whose every signature was read and checked: a level says nothing of a file
+        the verifier stopped on or found broken, and reading a hostile one again would escape the
+        verifier's caps and time budget.
+        """
+        none = {"pades_level": False, "pades_missing": False}
+        if outcome is not None and (
+            outcome.stopped or not line_values or any(values["verdict"] == "invalid" for values in line_values)
+        ):
+            return none
         try:
             report = pades_level(data)
-        except (ValueError, KeyError, TypeError):
-            return {"pades_level": False, "pades_missing": False}
+        # Whatever the file holds, the page answers: the level is left out, the checks still show.
+        except Exception as error:  # noqa: BLE001  # pylint: disable=broad-exception-caught
+            _logger.warning("PAdES level not computed: %s", type(error).__name__)
+            return none
         missing = self.env["esign.document"]._esign_level_explanation(report)
         return {"pades_level": report.level or self.env._("none"), "pades_missing": "\n".join(missing) or False}
 
@@ -195,7 +210,7 @@ class EsignVerification(models.TransientModel):
                 "file_sha256": digest,
                 "stopped": outcome.stopped,
                 "signatures_found": outcome.found,
-                **self._pades_level_values(data),
+                **self._pades_level_values(data, line_values, outcome),
                 "line_ids": [fields.Command.clear()] + [fields.Command.create(values) for values in line_values],
                 "known_document_ids": [fields.Command.set(known._filtered_access("read").ids)],
             }
