@@ -281,10 +281,6 @@ class TestHostileInputs(EsignPortalMixin, HttpCase, EsignCase):
         super().setUp()
         self.authenticate(None, None)
 
-    def rpc(self, url, **params):
-        params.setdefault("csrf_token", Request.csrf_token(self))
-        return self.make_jsonrpc_request(url, params)
-
     def test_wrong_types_on_the_signing_routes(self):
         collection, client, _firm = self.launch()
         link = self.link(client)

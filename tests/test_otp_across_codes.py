@@ -4,7 +4,6 @@ import os
 from datetime import timedelta
 
 from odoo import fields
-from odoo.http import Request
 from odoo.tests import HttpCase, freeze_time, tagged
 
 from .common import EsignCase, make_png
@@ -31,10 +30,6 @@ class TestSignerTriesAcrossCodes(EsignPortalMixin, HttpCase, EsignCase):
         super().setUp()
         self.authenticate(None, None)
         self.company.sudo().esign_otp_resend_seconds = 0
-
-    def rpc(self, url, **params):
-        params.setdefault("csrf_token", Request.csrf_token(self))
-        return self.make_jsonrpc_request(url, params)
 
     def test_fifteen_wrong_tries_over_four_codes_block_the_signer(self):
         collection, client, _firm = self.launch()

@@ -42,16 +42,17 @@ class EsignPortalMixin:
     def last_code(self):
         return re.search(r"\b(\d{6})\b", self.sms_server.last_message()).group(1)
 
+    def rpc(self, url, **params):
+        """A JSON call of the signing page, with the session's CSRF token unless one is given."""
+        params.setdefault("csrf_token", Request.csrf_token(self))
+        return self.make_jsonrpc_request(url, params)
+
 
 @tagged("post_install", "-at_install")
 class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
     def setUp(self):
         super().setUp()
         self.authenticate(None, None)
-
-    def rpc(self, url, **params):
-        params.setdefault("csrf_token", Request.csrf_token(self))
-        return self.make_jsonrpc_request(url, params)
 
     def test_page_shows_documents_firm_deadline_and_logs_the_view(self):
         collection, client, firm = self.launch()
