@@ -171,14 +171,7 @@ class EngagementLetter(models.Model):
         content = sorted(CONTENT_FIELDS.intersection(vals))
         if not content:
             return super().write(vals)
-        sent = self.filtered(lambda letter: letter.state not in ("draft", "edited"))
-        if sent:
-            raise UserError(
-                self.env._(
-                    "The content of a sent letter cannot change: %s. Reset it to draft first.",
-                    ", ".join(sent.mapped("name")),
-                )
-            )
+        self._check_content_editable()
         edited = self.filtered(lambda letter: letter.state == "edited")
         before = {letter.id: letter.read(content)[0] for letter in edited}
         result = super().write(vals)
@@ -188,6 +181,17 @@ class EngagementLetter(models.Model):
         if stale:
             super(EngagementLetter, stale).write({"pdf": False})
         return result
+
+    def _check_content_editable(self):
+        """What a letter says (its terms, its fees) changes while it is a draft or edited only."""
+        sent = self.filtered(lambda letter: letter.state not in ("draft", "edited"))
+        if sent:
+            raise UserError(
+                self.env._(
+                    "The content of a sent letter cannot change: %s. Reset it to draft first.",
+                    ", ".join(sent.mapped("name")),
+                )
+            )
 
     def message_post(self, **kwargs):
         # Sent by e-mail through the composer (no electronic signature).

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 PERIODICITIES = [
     ("monthly", "Monthly"),
@@ -22,25 +21,14 @@ class EngagementLetterFeeLine(models.Model):
     amount = fields.Monetary(string="Amount (excl. tax)", required=True, currency_field="currency_id")
     periodicity = fields.Selection(PERIODICITIES, required=True, default="yearly")
 
-    def _check_letter_editable(self, letters):
-        """The fees are the letter's content: they change while it is a draft or edited only, and a
-        change drops the edited PDF, which is rendered again before sending."""
-        sent = letters.filtered(lambda letter: letter.state not in ("draft", "edited"))
-        if sent:
-            raise UserError(
-                self.env._(
-                    "The fees of a sent letter cannot change: %s. Reset it to draft first.",
-                    ", ".join(sent.mapped("name")),
-                )
-            )
-
     def _drop_stale_pdf(self, letters):
+        """The fees are the letter's content: a change drops the edited PDF, rendered again before sending."""
         letters.filtered(lambda letter: letter.state == "edited" and letter.pdf).write({"pdf": False})
 
     @api.model_create_multi
     def create(self, vals_list):
         letters = self.env["engagement.letter"].browse({vals.get("letter_id") for vals in vals_list} - {None, False})
-        self._check_letter_editable(letters)
+        letters._check_content_editable()
         lines = super().create(vals_list)
         self._drop_stale_pdf(lines.letter_id)
         return lines
@@ -49,11 +37,11 @@ class EngagementLetterFeeLine(models.Model):
         letters = self.letter_id
         if "letter_id" in vals:
             letters |= self.env["engagement.letter"].browse(vals["letter_id"])
-        self._check_letter_editable(letters)
+        letters._check_content_editable()
         result = super().write(vals)
         self._drop_stale_pdf(letters)
         return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_while_editable(self):
-        self._check_letter_editable(self.letter_id)
+        self.letter_id._check_content_editable()

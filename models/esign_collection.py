@@ -272,7 +272,11 @@ class EsignCollection(models.Model):
         if vals.get("user_id"):
             partner = self.env["res.users"].browse(vals["user_id"]).partner_id
             self.message_subscribe(partner_ids=partner.ids)
-        reassigned = self.filtered(lambda c: c.state not in PREPARATION_STATES and c.user_id.id != vals.get("user_id"))
+        reassigned = (
+            self.filtered(lambda c: c.state not in PREPARATION_STATES and c.user_id.id != vals["user_id"])
+            if "user_id" in vals
+            else self.browse()
+        )
         result = super().write(vals)
         if "user_id" in vals:
             for collection in reassigned:

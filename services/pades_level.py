@@ -131,9 +131,17 @@ def _has_signature_timestamp(embedded):
     )
 
 
-def _signature_level(embedded, timestamps, reader, final_store, missing):
+def signature_label(embedded, number):
+    """How a person names a signature: its rank in the file and who made it, not its field name."""
+    try:
+        signer = embedded.signer_cert.subject.native.get("common_name")
+    except (AttributeError, ValueError, KeyError):
+        signer = None
+    return f"n° {number} ({signer})" if signer else f"n° {number}"
+
+
+def _signature_level(embedded, timestamps, reader, final_store, missing, name):
     """B-B, B-T, B-LT or B-LTA for one signature, its format aside; appends what it lacks to ``missing``."""
-    name = embedded.field_name or ""
     later_timestamps = [ts for ts in timestamps if ts.signed_revision > embedded.signed_revision]
     if not (_has_signature_timestamp(embedded) or later_timestamps):
         missing.append(("no_timestamp", name))
@@ -165,15 +173,16 @@ def pades_level(data):
         report.missing.append(("no_signature", ""))
         return report
     final_store = _read_store(reader)
-    for embedded in signatures:
+    for number, embedded in enumerate(signatures, start=1):
         name = embedded.field_name or ""
-        level = _signature_level(embedded, timestamps, reader, final_store, report.missing)
+        label = signature_label(embedded, number)
+        level = _signature_level(embedded, timestamps, reader, final_store, report.missing, label)
         # A signature in another format still gets its validation data checked, but has no PAdES level.
         if embedded.sig_object.get("/SubFilter") != PADES_SUBFILTER:
-            report.missing.append(("not_pades", name))
+            report.missing.append(("not_pades", label))
             level = ""
         elif not _signing_certificate_declared(embedded):
-            report.missing.append(("no_signing_certificate", name))
+            report.missing.append(("no_signing_certificate", label))
             level = ""
         report.signatures[name] = level
     levels = list(report.signatures.values())

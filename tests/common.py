@@ -112,6 +112,17 @@ class EsignCase(TransactionCase):
         return progress
 
     @classmethod
+    def make_waiting_for_firm(cls, count, documents=2):
+        """``count`` launched collections the client has signed: the firm's signatory's turn."""
+        collections = cls.env["esign.collection"]
+        for index in range(count):
+            collection = cls.make_collection(subject=f"Lettre de mission {index}", documents=documents)
+            collection.action_launch()
+            collection.signer_ids.filtered(lambda s: s.role == "client")._action_sign()
+            collections |= collection
+        return collections
+
+    @classmethod
     def make_collection(cls, signers=None, documents=1, user=None, **values):
         """A draft collection; ``signers`` is a list of (partner, order) pairs."""
         signers = signers if signers is not None else [(cls.client_fr, 1), (cls.signatory.partner_id, 2)]

@@ -17,12 +17,7 @@ class TestParapheur(EsignPortalMixin, EsignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.collections = cls.env["esign.collection"]
-        for index in range(3):
-            collection = cls.make_collection(subject=f"Lettre de mission {index}", documents=2)
-            collection.action_launch()
-            collection.signer_ids.filtered(lambda s: s.role == "client")._action_sign()
-            cls.collections |= collection
+        cls.collections = cls.make_waiting_for_firm(3)
         cls.firm_signers = cls.collections.signer_ids.filtered(lambda s: s.role == "firm")
 
     def setUp(self):

@@ -24,12 +24,7 @@ class ParapheurRpcMixin(EsignPortalMixin):
             groups="base.group_user,engagement_letter_esign.group_esign_signatory",
         )
         cls.other_signatory.partner_id.mobile = "+33 6 11 22 33 44"
-        cls.mine = cls.env["esign.collection"]
-        for index in range(2):
-            collection = cls.make_collection(subject=f"Lettre de mission {index}", documents=2)
-            collection.action_launch()
-            collection.signer_ids.filtered(lambda s: s.role == "client")._action_sign()
-            cls.mine |= collection
+        cls.mine = cls.make_waiting_for_firm(2)
         cls.my_lines = cls.mine.signer_ids.filtered(lambda s: s.role == "firm")
         # Anna Keller's own turn, in a collection the signatory signs after her.
         cls.client_collection = cls.make_collection(
