@@ -7,29 +7,40 @@
 
 ADDON      := engagement_letter_esign
 SRC        := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-PYTHON     ?= python3
+# The Python that runs Odoo: one that already imports odoo is used as it is; otherwise the
+# project's own virtual environment, made by tools/setup_env.sh from ODOO_SRC (an Odoo 18.0
+# source folder or tarball; by default Odoo's official 18.0 source archive).
+VENV       ?= $(SRC)/.venv
+ODOO_SRC   ?=
+PYTHON     ?= $(shell if python3 -c "import odoo" 2>/dev/null; then echo python3; else echo $(VENV)/bin/python; fi)
 SRC_ID     := $(shell printf '%s' "$(SRC)" | md5sum | cut -c1-8)
 BUILD      ?= /tmp/esign-build-$(SRC_ID)
 DEMO_DB    ?= esign_demo
 TEST_DB    ?= esign_test_$(SRC_ID)
 HTTP_PORT  ?= 8069
+# Port of the Odoo server that HttpCase tests and tours start (one per concurrent run).
+TEST_HTTP_PORT ?= 8069
 # Odoo's own addons folders, found from the importable odoo package.
-ODOO_ADDONS := $(shell $(PYTHON) -c "import odoo, os; r = os.path.dirname(os.path.dirname(odoo.__file__)); print(','.join(p for p in (os.path.join(r, 'addons'), os.path.join(os.path.dirname(odoo.__file__), 'addons')) if os.path.isdir(p)))" 2>/dev/null)
-ADDONS_PATH := $(ODOO_ADDONS),$(BUILD)/addons
-ODOO       := $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
+ODOO_ADDONS = $(shell $(PYTHON) -c "import odoo, os; r = os.path.dirname(os.path.dirname(odoo.__file__)); print(','.join(p for p in (os.path.join(r, 'addons'), os.path.join(os.path.dirname(odoo.__file__), 'addons')) if os.path.isdir(p)))" 2>/dev/null)
+ADDONS_PATH = $(ODOO_ADDONS),$(BUILD)/addons
+ODOO       = $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
 PYTEST_ARGS ?=
 
-.PHONY: run test deps link check-odoo lint pot bench-crons bench-portal bench-parapheur
+.PHONY: run test deps env link check-odoo lint pot bench-crons bench-portal bench-parapheur
 
-check-odoo:
-	@$(PYTHON) -c "import odoo" 2>/dev/null || { echo "Odoo 18.0 is not importable by $(PYTHON): install it first (see README.md)."; exit 1; }
+env:
+	@$(PYTHON) -c "import odoo" 2>/dev/null || BASE_PYTHON=python3 $(SRC)/tools/setup_env.sh $(VENV) $(ODOO_SRC)
+	@$(SRC)/tools/system_packages.sh
+
+check-odoo: env
+	@$(PYTHON) -c "import odoo" 2>/dev/null || { echo "Odoo 18.0 is not importable by $(PYTHON) (see README.md)."; exit 1; }
 
 link: check-odoo
 	@mkdir -p $(BUILD)/addons $(BUILD)/data
 	@ln -sfn $(SRC) $(BUILD)/addons/$(ADDON)
 
 deps: check-odoo
-	$(PYTHON) -m pip install -q -r $(SRC)/requirements.txt
+	@$(PYTHON) -m pip install -q -r $(SRC)/requirements.txt -r $(SRC)/requirements-dev.txt
 
 run: deps link
 	@if psql -lqt | cut -d'|' -f1 | grep -qw $(DEMO_DB); then \
@@ -40,17 +51,18 @@ run: deps link
 	@echo "Odoo on http://localhost:$(HTTP_PORT) (admin / admin), database $(DEMO_DB)"
 	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$' --http-port=$(HTTP_PORT)
 
-test: link
+test: deps link
 	@dropdb --if-exists $(TEST_DB)
 	$(ODOO) -d $(TEST_DB) -i $(ADDON) --without-demo=all --stop-after-init --log-level=warn
 	cd $(BUILD) && PYTHONPATH=$(SRC)/tests $(PYTHON) -m pytest -p no:cacheprovider -p pytest_no_skip -rfEs \
 		--odoo-database=$(TEST_DB) --odoo-addons-path=$(ADDONS_PATH) --odoo-http \
 		--odoo-extra data-dir=$(BUILD)/data --odoo-extra db-filter=^$(TEST_DB)$$ \
+		--odoo-extra http-port=$(TEST_HTTP_PORT) \
 		$(PYTEST_ARGS) addons/$(ADDON)/tests
 
-lint:
-	cd $(SRC) && ruff check . && ruff format --check . && \
-		pylint --rcfile=.pylintrc --load-plugins=pylint_odoo $(SRC)
+lint: deps
+	cd $(SRC) && $(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check . && \
+		$(PYTHON) -m pylint --rcfile=.pylintrc --load-plugins=pylint_odoo $(SRC)
 
 pot: link
 	$(ODOO) -d $(TEST_DB) --i18n-export=$(SRC)/i18n/$(ADDON).pot --modules=$(ADDON) --stop-after-init --log-level=warn
