@@ -26,7 +26,7 @@ ADDONS_PATH = $(ODOO_ADDONS),$(BUILD)/addons
 ODOO       = $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
 PYTEST_ARGS ?=
 
-.PHONY: run test deps env link check-odoo lint pot bench-crons bench-portal bench-parapheur
+.PHONY: run test test-odoo deps env link check-odoo lint pot bench-crons bench-portal bench-parapheur
 
 env:
 	@$(PYTHON) -c "import odoo" 2>/dev/null || BASE_PYTHON=python3 $(SRC)/tools/setup_env.sh $(VENV) $(ODOO_SRC)
@@ -46,8 +46,11 @@ run: deps link
 	@if psql -lqt | cut -d'|' -f1 | grep -qw $(DEMO_DB); then \
 		$(ODOO) -d $(DEMO_DB) -u $(ADDON) --stop-after-init --log-level=warn; \
 	else \
-		$(ODOO) -d $(DEMO_DB) -i $(ADDON) --stop-after-init --log-level=warn; \
+		$(ODOO) -d $(DEMO_DB) -i base --load-language=fr_FR --stop-after-init --log-level=warn && \
+		ESIGN_STEP=firm $(ODOO) shell -d $(DEMO_DB) --no-http --log-level=warn < $(SRC)/tools/demo_firm.py && \
+		$(ODOO) -d $(DEMO_DB) -i $(ADDON),l10n_fr_account --stop-after-init --log-level=warn; \
 	fi
+	@HTTP_PORT=$(HTTP_PORT) $(ODOO) shell -d $(DEMO_DB) --no-http --log-level=warn < $(SRC)/tools/demo_firm.py
 	@echo "Odoo on http://localhost:$(HTTP_PORT) (admin / admin), database $(DEMO_DB)"
 	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$' --http-port=$(HTTP_PORT)
 
@@ -59,6 +62,18 @@ test: deps link
 		--odoo-extra data-dir=$(BUILD)/data --odoo-extra db-filter=^$(TEST_DB)$$ \
 		--odoo-extra http-port=$(TEST_HTTP_PORT) \
 		$(PYTEST_ARGS) addons/$(ADDON)/tests
+
+# The same suite through Odoo's own runner (odoo-bin --test-enable), as OCA's CI runs it: it finds
+# the tests through tests/__init__.py. A skipped test fails the run here too.
+test-odoo: deps link
+	@dropdb --if-exists $(TEST_DB)_odoo
+	$(ODOO) -d $(TEST_DB)_odoo -i $(ADDON) --without-demo=all --test-enable --test-tags=/$(ADDON) \
+		--stop-after-init --http-port=$(TEST_HTTP_PORT) --db-filter='^$(TEST_DB)_odoo$$' --log-level=info \
+		> $(BUILD)/test-odoo.log 2>&1; rc=$$?; \
+		grep -E " (ERROR|FAIL): " $(BUILD)/test-odoo.log | head -50; \
+		grep -E "tests when loading database|post-tests in" $(BUILD)/test-odoo.log; \
+		if grep -q " skipped " $(BUILD)/test-odoo.log; then echo "A test was skipped: see $(BUILD)/test-odoo.log"; exit 1; fi; \
+		[ $$rc -eq 0 ] || { echo "odoo-bin --test-enable failed ($$rc): see $(BUILD)/test-odoo.log"; exit 1; }
 
 lint: deps
 	cd $(SRC) && $(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check . && \

@@ -1,4 +1,4 @@
-from . import esign_workflow_guard  # isort: skip (the models below inherit it)
+from . import esign_claim_mixin, esign_workflow_guard  # isort: skip (the models below inherit them)
 from . import (
     engagement_letter,
     engagement_letter_billing_line,
@@ -17,7 +17,6 @@ from . import (
     esign_signer_firm,
     esign_verify_attempt,
     ir_attachment,
-    ir_cron,
     res_company,
     res_config_settings,
     res_partner,

@@ -242,9 +242,13 @@ class EngagementLetter(models.Model):
                 raise UserError("\n".join(problems))
 
     def _render_pdf(self):
+        """The letter as the PDF the client signs: always a real PDF, also when Odoo runs its tests
+        (where reports otherwise render as HTML)."""
         self.ensure_one()
-        content, _type = self.env["ir.actions.report"]._render_qweb_pdf(
-            "engagement_letter_esign.engagement_letter_report", res_ids=self.ids
+        content, _type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("engagement_letter_esign.engagement_letter_report", res_ids=self.ids)
         )
         return content
 

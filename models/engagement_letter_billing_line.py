@@ -19,7 +19,7 @@ class EngagementLetterBillingLine(models.Model):
     _name = "engagement.letter.billing.line"
     _description = "Engagement letter billing plan line"
     _order = "due_date, id"
-    _inherit = ["esign.workflow.guard"]
+    _inherit = ["esign.workflow.guard", "esign.claim.mixin"]
     _esign_workflow_fields = ("letter_id", "fee_line_id", "name", "due_date", "amount", "state", "invoice_id")
 
     letter_id = fields.Many2one("engagement.letter", required=True, index=True, ondelete="cascade")
@@ -67,33 +67,16 @@ class EngagementLetterBillingLine(models.Model):
     def _due_lines_from(self, today, company_ids):
         return SQL(
             """
-              FROM engagement_letter_billing_line line
-              JOIN engagement_letter letter ON letter.id = line.letter_id
-             WHERE line.state = 'planned'
-               AND line.due_date <= %s
+              FROM engagement_letter_billing_line claimed
+              JOIN engagement_letter letter ON letter.id = claimed.letter_id
+             WHERE claimed.state = 'planned'
+               AND claimed.due_date <= %s
                AND letter.state = 'signed'
-               AND line.company_id = ANY(%s)
+               AND claimed.company_id = ANY(%s)
             """,
             today,
             company_ids,
         )
-
-    @api.model
-    def _claim_due_lines(self, today, company_ids, limit):
-        """Lock due lines no other worker holds, so two workers never invoice the same line."""
-        self.env.cr.execute(
-            SQL(
-                "SELECT line.id %s ORDER BY line.due_date, line.id LIMIT %s FOR NO KEY UPDATE OF line SKIP LOCKED",
-                self._due_lines_from(today, company_ids),
-                limit,
-            )
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    @api.model
-    def _count_due_lines(self, today, company_ids):
-        self.env.cr.execute(SQL("SELECT count(*) %s", self._due_lines_from(today, company_ids)))
-        return self.env.cr.fetchone()[0]
 
     @api.model
     def _sale_journals(self):
@@ -132,10 +115,11 @@ class EngagementLetterBillingLine(models.Model):
         journals = self._sale_journals()
         self._warn_companies_without_journal(today, journals)
         company_ids = list(journals)
-        return self.env["ir.cron"]._esign_process_in_chunks(
-            self._count_due_lines(today, company_ids),
-            lambda: self._claim_due_lines(today, company_ids, chunk_size),
+        return self._esign_process_due(
+            self._due_lines_from(today, company_ids),
             lambda lines: lines._create_invoices(journals),
+            chunk_size,
+            order=SQL("claimed.due_date, claimed.id"),
         )
 
     def _invoice_values(self, journal):

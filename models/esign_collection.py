@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import create_index
+from odoo.tools import SQL, create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
 from ..services import pades
@@ -46,7 +46,7 @@ class EsignCollection(models.Model):
 
     _name = "esign.collection"
     _description = "Signature collection"
-    _inherit = ["mail.thread", "mail.activity.mixin", "esign.workflow.guard"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "esign.workflow.guard", "esign.claim.mixin"]
     _order = "id desc"
     _check_company_auto = True
     _esign_workflow_fields = (
@@ -861,36 +861,16 @@ class EsignCollection(models.Model):
     # Scheduled actions
     # ------------------------------------------------------------------
 
-    def _claim_due(self, where, params, limit):
-        """Lock up to ``limit`` due collections no other worker holds, and return them."""
-        self.env.cr.execute(
-            f"SELECT id FROM esign_collection WHERE {where} ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",  # noqa: S608
-            [*params, limit],
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _count_due(self, where, params):
-        self.env.cr.execute(f"SELECT count(*) FROM esign_collection WHERE {where}", params)  # noqa: S608
-        return self.env.cr.fetchone()[0]
-
-    def _run_due_batches(self, where, params, process, batch_size):
-        """Process due collections batch by batch, committing and reporting progress."""
-        self.env.flush_all()
-        done = self.env["ir.cron"]._esign_process_in_chunks(
-            self._count_due(where, params),
-            lambda: self._claim_due(where, params, batch_size),
-            process,
-        )
-        # Also when nothing was due: the run is finished.
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        return done
+    @api.model
+    def _due(self, condition, *params):
+        """The collections a scheduled action processes: ``condition`` on the table aliased ``claimed``."""
+        return SQL("FROM esign_collection claimed WHERE %s", SQL(condition, *params))
 
     @api.model
     def _cron_expire(self, batch_size=CRON_BATCH_SIZE):
         """Expire the collections in progress whose deadline has passed."""
-        return self._run_due_batches(
-            "state = 'in_progress' AND deadline <= %s",
-            [fields.Datetime.now()],
+        return self._esign_process_due(
+            self._due("claimed.state = 'in_progress' AND claimed.deadline <= %s", fields.Datetime.now()),
             lambda batch: batch._expire(),
             batch_size,
         )
@@ -935,9 +915,10 @@ class EsignCollection(models.Model):
     @api.model
     def _cron_purge(self, batch_size=CRON_BATCH_SIZE):
         """Delete the files of collections ended longer ago than the retention; keep the proof."""
-        return self._run_due_batches(
-            "state IN ('done', 'refused', 'expired', 'cancelled') AND purge_date <= %s",
-            [fields.Datetime.now()],
+        return self._esign_process_due(
+            self._due(
+                "state IN ('done', 'refused', 'expired', 'cancelled') AND purge_date <= %s", fields.Datetime.now()
+            ),
             lambda batch: batch._purge(),
             batch_size,
         )
@@ -960,20 +941,23 @@ class EsignCollection(models.Model):
     @api.model
     def _cron_evidence_reports(self, batch_size=20):
         """Make the evidence reports of the collections completed since the last run."""
-        return self._run_due_batches(
-            "evidence_report_due", [], lambda batch: batch._attach_evidence_report(), batch_size
+        return self._esign_process_due(
+            self._due("evidence_report_due"), lambda batch: batch._attach_evidence_report(), batch_size
         )
 
     @api.model
     def _cron_seal(self, batch_size=20):
         """Seal and close the collections every signer has signed; a failed one waits, twice as long
         after each failure (5 minutes, 10, 20... 12 hours at most), so a server that is down is not hammered."""
-        return self._run_due_batches(
-            """state = 'sealing' AND (
+        return self._esign_process_due(
+            self._due(
+                """state = 'sealing' AND (
                    seal_attempt_date IS NULL OR seal_attempts = 0 OR seal_attempt_date
                    + LEAST(interval '1 minute' * %s * power(2, LEAST(seal_attempts, 20) - 1), interval '12 hours')
                    <= %s)""",
-            [SEAL_RETRY_MINUTES, fields.Datetime.now()],
+                SEAL_RETRY_MINUTES,
+                fields.Datetime.now(),
+            ),
             lambda batch: batch._seal_and_complete(),
             batch_size,
         )
@@ -990,8 +974,8 @@ class EsignCollection(models.Model):
                  WHERE c.state = 'done' AND NOT COALESCE(d.purged, FALSE) AND co.esign_archive_renewal_days > 0
                    AND d.archive_expiry <= %s + co.esign_archive_renewal_days * interval '1 day')
         """
-        return self._run_due_batches(
-            where, [fields.Datetime.now()], lambda batch: batch._renew_archive_timestamps(), batch_size
+        return self._esign_process_due(
+            self._due(where, fields.Datetime.now()), lambda batch: batch._renew_archive_timestamps(), batch_size
         )
 
     def _renew_archive_timestamps(self):
@@ -1037,7 +1021,9 @@ class EsignCollection(models.Model):
                    AND COALESCE(c.last_reminder_date, c.launch_date)
                        <= %s - co.esign_auto_reminder_days * interval '1 day')
         """
-        return self._run_due_batches(where, [fields.Datetime.now()], lambda batch: batch._auto_remind(), batch_size)
+        return self._esign_process_due(
+            self._due(where, fields.Datetime.now()), lambda batch: batch._auto_remind(), batch_size
+        )
 
     def _auto_remind(self):
         self.with_context(tracking_disable=True)._esign_write({"last_reminder_date": fields.Datetime.now()})

@@ -38,21 +38,28 @@ EVENT_TYPES = [
     ("reassigned", "Preparer changed"),
 ]
 
-# The fields a digest covers, in the order they are hashed.
-HASHED_FIELDS = (
-    "collection_id",
-    "sequence",
-    "event_type",
-    "timestamp",
-    "actor_user_id",
-    "actor_name",
-    "signer_id",
-    "document_id",
-    "ip_address",
-    "user_agent",
-    "document_sha256",
-    "description",
-)
+# The fields a digest covers, per version of the digest. An event keeps the version it was hashed
+# with, so a field added to the journal (a new version) never breaks the chains written before it.
+# Version 2 seals the version itself: an event cannot be passed off as hashed under older rules.
+HASHED_FIELDS_BY_VERSION = {
+    1: (
+        "collection_id",
+        "sequence",
+        "event_type",
+        "timestamp",
+        "actor_user_id",
+        "actor_name",
+        "signer_id",
+        "document_id",
+        "ip_address",
+        "user_agent",
+        "document_sha256",
+        "description",
+    ),
+}
+HASHED_FIELDS_BY_VERSION[2] = (*HASHED_FIELDS_BY_VERSION[1], "hash_version")
+HASH_VERSION = max(HASHED_FIELDS_BY_VERSION)
+HASHED_FIELDS = HASHED_FIELDS_BY_VERSION[HASH_VERSION]
 
 
 class EsignEvent(models.Model):
@@ -80,6 +87,9 @@ class EsignEvent(models.Model):
     description = fields.Char(readonly=True)
     previous_hash = fields.Char(readonly=True)
     hash = fields.Char(string="SHA-256", readonly=True)
+    hash_version = fields.Integer(
+        readonly=True, help="Which fields the digest covers (events written before version 2 are version 1)."
+    )
 
     _sql_constraints = [
         (
@@ -101,8 +111,9 @@ class EsignEvent(models.Model):
         }
 
     def _hash_payload(self, values):
+        """The values an event's digest covers, under the version the event was hashed with."""
         payload = {}
-        for name in HASHED_FIELDS:
+        for name in HASHED_FIELDS_BY_VERSION[values.get("hash_version") or 1]:
             value = values.get(name)
             if isinstance(value, models.BaseModel):
                 value = value.id
@@ -116,6 +127,7 @@ class EsignEvent(models.Model):
         # The database itself refuses to change what an event says, or to delete one of a launched
         # collection: not even SQL run by the application (or a cascade) rewrites the journal.
         columns = ", ".join(("collection_id", "previous_hash", "hash", "create_date", "create_uid", *HASHED_FIELDS[1:]))
+        # hash_version is the last of HASHED_FIELDS: the trigger covers it too.
         old_row = ", ".join(f"OLD.{name}" for name in columns.split(", "))
         new_row = ", ".join(f"NEW.{name}" for name in columns.split(", "))
         # Column names of this model only, no input: the query is built, not injected.
@@ -177,6 +189,7 @@ class EsignEvent(models.Model):
             sequence, previous = heads.get(vals["collection_id"], (0, GENESIS_HASH))
             vals["sequence"] = sequence + 1
             vals["previous_hash"] = previous
+            vals["hash_version"] = HASH_VERSION
             vals["hash"] = event_digest(self._hash_payload(vals), previous)
             heads[vals["collection_id"]] = (vals["sequence"], vals["hash"])
         return super().create(vals_list)
@@ -197,7 +210,14 @@ class EsignEvent(models.Model):
         """The first event of this ordered journal whose digest or link fails, else an empty set."""
         self.invalidate_recordset()
         rows = [
-            (event._hash_payload({name: event[name] for name in HASHED_FIELDS}), event.previous_hash, event.hash)
+            (
+                event._hash_payload(
+                    {name: event[name] for name in HASHED_FIELDS_BY_VERSION[event.hash_version or 1]}
+                    | {"hash_version": event.hash_version}
+                ),
+                event.previous_hash,
+                event.hash,
+            )
             for event in self
         ]
         index = first_broken_link(rows)

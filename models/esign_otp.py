@@ -1,3 +1,4 @@
+import logging
 import secrets
 from datetime import timedelta
 
@@ -8,6 +9,8 @@ from odoo.exceptions import AccessError, UserError
 
 from ..services.otp import code_digest, code_matches, mask_mobile, new_code
 from ..services.sms_gateways import HttpGateway, OvhGateway, SmsGatewayError, TwilioGateway
+
+_logger = logging.getLogger(__name__)
 
 CODE_LENGTH = 6
 OTP_STATES = [
@@ -360,6 +363,9 @@ class EsignOtp(models.Model):
             raise SmsGatewayError(str(error)) from error
         timeout = config["timeout"]
         gateway = config["gateway"]
+        if gateway == "demo":
+            _logger.warning("Demonstration SMS gateway, nothing sent. Text for %s: %s", number, text)
+            return
         if gateway == "odoo":
             sms = self.env["sms.sms"].sudo().create({"number": number, "body": text})
             try:

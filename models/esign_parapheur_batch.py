@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 BATCH_STATES = [
     ("draft", "To confirm"),
@@ -251,42 +252,20 @@ class EsignParapheurBatch(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _claim_pending_lines(self, limit):
-        self.env.cr.execute(
-            """
-            SELECT line.id
-              FROM esign_parapheur_batch_line line
-              JOIN esign_parapheur_batch batch ON batch.id = line.batch_id
-             WHERE line.state = 'pending' AND batch.state IN ('queued', 'running')
-          ORDER BY line.batch_id, line.id
-             LIMIT %s
-               FOR NO KEY UPDATE OF line SKIP LOCKED
-            """,
-            [limit],
-        )
-        return self.env["esign.parapheur.batch.line"].browse([row[0] for row in self.env.cr.fetchall()])
-
-    @api.model
-    def _count_pending_lines(self):
-        self.env.cr.execute(
-            """
-            SELECT count(*)
-              FROM esign_parapheur_batch_line line
-              JOIN esign_parapheur_batch batch ON batch.id = line.batch_id
-             WHERE line.state = 'pending' AND batch.state IN ('queued', 'running')
-            """
-        )
-        return self.env.cr.fetchone()[0]
-
-    @api.model
     def _cron_sign_batches(self, chunk_size=CHUNK_SIZE):
         """Sign the pending lines of confirmed batches chunk by chunk, committing and reporting progress.
 
         Several workers can run it at once: each claims different lines (SKIP LOCKED).
         """
-        self.env.flush_all()
-        return self.env["ir.cron"]._esign_process_in_chunks(
-            self._count_pending_lines(), lambda: self._claim_pending_lines(chunk_size), self._sign_lines
+        pending = SQL(
+            """
+              FROM esign_parapheur_batch_line claimed
+              JOIN esign_parapheur_batch batch ON batch.id = claimed.batch_id
+             WHERE claimed.state = 'pending' AND batch.state IN ('queued', 'running')
+            """
+        )
+        return self.env["esign.parapheur.batch.line"]._esign_process_due(
+            pending, self._sign_lines, chunk_size, order=SQL("claimed.batch_id, claimed.id")
         )
 
     @api.model

@@ -14,7 +14,7 @@ class EsignParapheurBatchLine(models.Model):
     _description = "Parapheur batch line"
     _order = "batch_id, id"
     _allow_sudo_commands = False
-    _inherit = ["esign.workflow.guard"]
+    _inherit = ["esign.workflow.guard", "esign.claim.mixin"]
     _esign_workflow_fields = (
         "batch_id",
         "signer_id",

@@ -157,10 +157,18 @@ class ResCompany(models.Model):
         )
 
     esign_sms_gateway = fields.Selection(
-        [("odoo", "Odoo SMS"), ("ovh", "OVHcloud SMS"), ("twilio", "Twilio"), ("http", "Generic HTTP API")],
+        [
+            ("odoo", "Odoo SMS"),
+            ("ovh", "OVHcloud SMS"),
+            ("twilio", "Twilio"),
+            ("http", "Generic HTTP API"),
+            ("demo", "Demonstration: no SMS, the text goes to the server log"),
+        ],
         string="SMS gateway",
         default="odoo",
         required=True,
+        help="The demonstration gateway sends nothing: it writes each text, code included, to the server's "
+        "log. It exists only in databases with demonstration data.",
     )
     esign_sms_timeout = fields.Integer(string="SMS gateway timeout (seconds)", default=10)
     esign_ovh_endpoint = fields.Char(string="OVHcloud API endpoint", default="https://eu.api.ovh.com/1.0")
@@ -389,6 +397,16 @@ class ResCompany(models.Model):
                 raise
             _logger.warning("The setting %s of company %s cannot be decrypted", name, self.id)
             return False
+
+    @api.constrains("esign_sms_gateway")
+    def _check_demo_sms_gateway(self):
+        """Codes written to a log are no proof of anyone's phone: never outside a demonstration database."""
+        if "demo" in self.mapped("esign_sms_gateway") and not self.env["ir.module.module"].sudo().search_count(
+            [("name", "=", "base"), ("demo", "=", True)], limit=1
+        ):
+            raise ValidationError(
+                self.env._("The demonstration SMS gateway exists only in databases with demonstration data.")
+            )
 
     def _esign_sms_gateway_config(self):
         """The company's SMS gateway and its settings in clear, for sending a text only.

@@ -50,7 +50,7 @@ class TestCrons(EsignCase):
         with freeze_time("2026-04-01 00:00:00"):
             self.assertEqual(self.env["esign.collection"]._cron_expire(batch_size=2), 3)
         self.assertEqual(set(collections.mapped("state")), {"expired"})
-        self.assertEqual(progress, [(2, 1), (3, 0), (3, 0)])
+        self.assertEqual(progress, [(2, 1), (3, 0)], "each batch reported once, the last says nothing is left")
 
     def test_purge_removes_files_and_keeps_evidence(self):
         collection = self._launched()
@@ -133,9 +133,11 @@ class TestCronConcurrency(BaseCase):
             ids = [row[0] for row in setup_cr.fetchall()]
         try:
             with registry.cursor() as cr_a, registry.cursor() as cr_b:
-                where, params = "state = 'in_progress' AND deadline <= %s AND subject = 'concurrency'", ["2001-01-01"]
-                claim_a = Environment(cr_a, SUPERUSER_ID, {})["esign.collection"]._claim_due(where, params, 4)
-                claim_b = Environment(cr_b, SUPERUSER_ID, {})["esign.collection"]._claim_due(where, params, 4)
+                condition = "state = 'in_progress' AND deadline <= %s AND subject = 'concurrency'"
+                collections_a = Environment(cr_a, SUPERUSER_ID, {})["esign.collection"]
+                collections_b = Environment(cr_b, SUPERUSER_ID, {})["esign.collection"]
+                claim_a = collections_a._esign_claim(collections_a._due(condition, "2001-01-01"), 4)
+                claim_b = collections_b._esign_claim(collections_b._due(condition, "2001-01-01"), 4)
                 self.assertEqual(len(claim_a), 4)
                 self.assertEqual(len(claim_b), 2, "worker B skips the rows worker A holds")
                 self.assertFalse(set(claim_a.ids) & set(claim_b.ids))

@@ -5,7 +5,7 @@ import psycopg2
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..models.esign_event import HASHED_FIELDS
+from ..models.esign_event import HASH_VERSION, HASHED_FIELDS, HASHED_FIELDS_BY_VERSION
 from ..services.evidence import GENESIS_HASH, event_digest
 from .common import EsignCase
 
@@ -104,3 +104,35 @@ class TestProofJournal(EsignCase):
         result = collection.action_verify_event_chain()
         self.assertEqual(result["params"]["type"], "success")
         self.assertIn(collection.event_ids.sorted("sequence")[-1].hash, result["params"]["message"])
+
+    def _rehash_as_version_1(self, events):
+        """Rewrite a journal as it was written before the digest had versions (no hash_version)."""
+        previous = GENESIS_HASH
+        for event in events.sorted("sequence"):
+            payload = event._hash_payload({name: event[name] for name in HASHED_FIELDS_BY_VERSION[1]})
+            digest = event_digest(payload, previous)
+            self._tamper(
+                "UPDATE esign_event SET hash_version = 1, previous_hash = %s, hash = %s WHERE id = %s",
+                [previous, digest, event.id],
+            )
+            previous = digest
+        events.invalidate_recordset()
+
+    def test_journals_written_before_versioned_digests_still_verify(self):
+        """An event keeps the version it was hashed with: new fields never break older chains."""
+        collection = self._signed_collection()
+        self._rehash_as_version_1(collection.event_ids)
+        self.assertFalse(collection._verify_event_chain(), "a version 1 journal verifies")
+        collection.action_remind()
+        latest = collection.event_ids.sorted("sequence")[-1]
+        self.assertEqual(latest.hash_version, HASH_VERSION, "new events use the current version")
+        self.assertGreater(HASH_VERSION, 1)
+        self.assertFalse(collection._verify_event_chain(), "versions 1 and 2 chain together")
+
+    def test_an_event_cannot_be_passed_off_as_an_older_version(self):
+        collection = self._signed_collection()
+        events = collection.event_ids.sorted("sequence")
+        self.assertEqual(set(events.mapped("hash_version")), {HASH_VERSION})
+        self._tamper("UPDATE esign_event SET hash_version = 1 WHERE id = %s", [events[2].id])
+        events.invalidate_recordset()
+        self.assertEqual(collection._verify_event_chain(), events[2], "the version is under the digest")

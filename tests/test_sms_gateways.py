@@ -4,7 +4,7 @@ from urllib.parse import parse_qs
 
 from odoo.addons.sms.tests.common import MockSMS
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import BaseCase, Form, tagged
 
 from ..services.sms_gateways import HttpGateway, OvhGateway, SmsGatewayError, TwilioGateway
 from .common import EsignCase
@@ -12,8 +12,10 @@ from .sms_server import RecordingSmsServer
 
 
 @tagged("post_install", "-at_install")
-class TestSmsGatewayServices(EsignCase):
-    """Each gateway against a real HTTP server on 127.0.0.1: request shape, timeout, error status."""
+class TestSmsGatewayServices(BaseCase):
+    """Each gateway against a real HTTP server on 127.0.0.1: request shape, timeout, error status.
+
+    Plain services: no database needed."""
 
     def test_ovh_request_shape_and_signature(self):
         with RecordingSmsServer() as server:
@@ -120,3 +122,19 @@ class TestSmsSettings(EsignCase):
             self.company.with_user(self.manager).read(["esign_twilio_auth_token"])
         with self.assertRaises(ValidationError):
             self.company.esign_otp_max_attempts = 0
+
+    def test_demonstration_gateway_only_in_a_demonstration_database(self):
+        """The demonstration gateway writes codes to the log: a firm's real database refuses it."""
+        base = self.env["ir.module.module"].search([("name", "=", "base")])
+        base.demo = False
+        with self.assertRaises(ValidationError):
+            self.company.esign_sms_gateway = "demo"
+        base.demo = True
+        self.company.esign_sms_gateway = "demo"
+        collection = self.make_collection()
+        collection.action_launch()
+        client = collection.signer_ids.sorted("signing_order")[0]
+        with self.assertLogs("odoo.addons.engagement_letter_esign.models.esign_otp", "WARNING") as logs:
+            result = client._portal_request_code(ip_address="10.0.0.1")
+        self.assertEqual(result, {"masked": "+33 6•• •• •• 78"})
+        self.assertRegex(logs.output[0], r"\+33612345678: .*\b\d{6}\b")
