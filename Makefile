@@ -24,6 +24,7 @@ TEST_HTTP_PORT ?= 8069
 ODOO_ADDONS = $(shell $(PYTHON) -c "import odoo, os; r = os.path.dirname(os.path.dirname(odoo.__file__)); print(','.join(p for p in (os.path.join(r, 'addons'), os.path.join(os.path.dirname(odoo.__file__), 'addons')) if os.path.isdir(p)))" 2>/dev/null)
 ADDONS_PATH = $(ODOO_ADDONS),$(BUILD)/addons
 ODOO       = $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
+ODOO_SHELL = $(PYTHON) -m odoo shell --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
 PYTEST_ARGS ?=
 
 .PHONY: run test test-odoo deps env link check-odoo lint pot bench-crons bench-portal bench-parapheur
@@ -47,10 +48,10 @@ run: deps link
 		$(ODOO) -d $(DEMO_DB) -u $(ADDON) --stop-after-init --log-level=warn; \
 	else \
 		$(ODOO) -d $(DEMO_DB) -i base --load-language=fr_FR --stop-after-init --log-level=warn && \
-		ESIGN_STEP=firm $(ODOO) shell -d $(DEMO_DB) --no-http --log-level=warn < $(SRC)/tools/demo_firm.py && \
+		ESIGN_STEP=firm $(ODOO_SHELL) -d $(DEMO_DB) --no-http --log-level=warn < $(SRC)/tools/demo_firm.py && \
 		$(ODOO) -d $(DEMO_DB) -i $(ADDON),l10n_fr_account --stop-after-init --log-level=warn; \
 	fi
-	@HTTP_PORT=$(HTTP_PORT) $(ODOO) shell -d $(DEMO_DB) --no-http --log-level=warn < $(SRC)/tools/demo_firm.py
+	@HTTP_PORT=$(HTTP_PORT) $(ODOO_SHELL) -d $(DEMO_DB) --no-http --log-level=warn < $(SRC)/tools/demo_firm.py
 	@echo "Odoo on http://localhost:$(HTTP_PORT) (admin / admin), database $(DEMO_DB)"
 	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$' --http-port=$(HTTP_PORT)
 
