@@ -2,13 +2,13 @@
     "name": "Engagement letters: electronic signature",
     "summary": "Have engagement letters and any PDF signed by clients and the firm: "
     "ordered collection, SMS codes, PAdES, seal, proof",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Productivity/Documents",
     "author": "engagement_letter_esign developers",
     "website": "https://github.com/engagement-letter-esign/engagement_letter_esign",
     "license": "LGPL-3",
     "depends": ["mail", "portal", "sms", "phone_validation", "contacts", "account"],
-    "external_dependencies": {"python": ["pyhanko", "phonenumbers"]},
+    "external_dependencies": {"python": ["pyhanko", "phonenumbers", "pdfminer.six"]},
     "data": [
         "security/esign_security.xml",
         "security/ir.model.access.csv",
