@@ -48,8 +48,7 @@ PAGE_MARGIN = 30
 STAMP_FONT_SIZE = 7.5
 STAMP_LEADING = 9
 STAMP_PADDING = 4
-STAMP_TEXT_LINES = 3
-TEXT_AREA_HEIGHT = STAMP_TEXT_LINES * STAMP_LEADING + 2 * STAMP_PADDING
+STAMP_TEXT_LINES = 4
 # The stamp's white background is drawn this many pixels per point: the drawn signature stays sharp.
 STAMP_RESOLUTION = 3
 
@@ -99,10 +98,37 @@ class FieldPlace:
     box: tuple = None
 
 
+# Common characters outside Latin-1 that have a plain look-alike (typographic quotes, dashes...).
+LATIN_LOOKALIKES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2011": "-",
+        "\u2026": "...",
+        "\u202f": " ",
+        "€": "EUR",
+        "Œ": "OE",
+        "œ": "oe",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "\u0131": "i",
+    }
+)
+
+
 def latin_text(text):
-    """What the standard PDF fonts can show: Latin-1 kept, other letters without accents, the rest '?'."""
+    """What the standard PDF fonts can show: Latin-1 kept, look-alikes for quotes and dashes, other
+    letters without accents, the rest '?'."""
     result = []
-    for char in text or "":
+    for char in (text or "").translate(LATIN_LOOKALIKES):
         try:
             char.encode("latin-1")
             result.append(char)
@@ -281,14 +307,14 @@ def _prepare_fields(writer, places, signature_page=None):
         )
 
 
-def _stamp_background(image_png):
+def _stamp_background(image_png, text_height):
     """The stamp's opaque white background, with the drawn signature above the text area: the page
     never shows through, and the drawing never runs into the words."""
     scale = STAMP_RESOLUTION
     canvas = Image.new("RGB", (STAMP_WIDTH * scale, STAMP_HEIGHT * scale), "white")
     if image_png:
         picture = Image.open(io.BytesIO(image_png)).convert("RGBA")
-        room = ((STAMP_WIDTH - 2 * STAMP_PADDING) * scale, (STAMP_HEIGHT - TEXT_AREA_HEIGHT - 3) * scale)
+        room = ((STAMP_WIDTH - 2 * STAMP_PADDING) * scale, (STAMP_HEIGHT - text_height - 3) * scale)
         picture.thumbnail(room)
         left = (canvas.width - picture.width) // 2
         top = 3 * scale + (room[1] - picture.height) // 2
@@ -297,16 +323,24 @@ def _stamp_background(image_png):
 
 
 def stamp_lines(text):
-    """The stamp text cut to the stamp's width, at most STAMP_TEXT_LINES lines (Latin-1)."""
+    """The stamp text cut to the stamp's width, at most STAMP_TEXT_LINES lines (Latin-1): a long
+    name is shortened, the first line (who) and the last (when) always stay."""
     width = STAMP_WIDTH - 2 * STAMP_PADDING
     lines = stamp_layout.wrap(latin_text(text), width, STAMP_FONT_SIZE)
     if len(lines) > STAMP_TEXT_LINES:
-        lines = [*lines[: STAMP_TEXT_LINES - 1], " ".join(lines[STAMP_TEXT_LINES - 1 :])]
-        lines[-1] = stamp_layout.wrap(lines[-1], width, STAMP_FONT_SIZE)[0]
+        middle = lines[1 : STAMP_TEXT_LINES - 1]
+        middle[-1] = stamp_layout.wrap(middle[-1] + "...", width, STAMP_FONT_SIZE)[0]
+        if not middle[-1].endswith("..."):
+            middle[-1] = middle[-1][:-3] + "..."
+        lines = [lines[0], *middle, lines[-1]]
     return "\n".join(lines)
 
 
-def _stamp_style(image_png):
+def _text_area_height(lines):
+    return max(3, lines.count("\n") + 1) * STAMP_LEADING + 2 * STAMP_PADDING
+
+
+def _stamp_style(image_png, lines):
     return TextStampStyle(
         stamp_text="%(text)s",
         border_width=1,
@@ -318,7 +352,7 @@ def _stamp_style(image_png):
             y_align=layout.AxisAlignment.ALIGN_MIN,
             margins=layout.Margins.uniform(STAMP_PADDING),
         ),
-        background=_stamp_background(image_png),
+        background=_stamp_background(image_png, _text_area_height(lines)),
         background_opacity=1.0,
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
@@ -447,8 +481,9 @@ def sign_pdf(
             next_ts_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False)
         ),
     )
+    lines = stamp_lines(stamp_text)
     pdf_signer = signers.PdfSigner(
-        metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png)
+        metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png, lines)
     )
     # The seal's container also carries validation data: pyHanko sizes that one itself.
     try:
@@ -457,7 +492,7 @@ def sign_pdf(
             writer,
             timestamper,
             reserve_for=credential if validation_context is None else None,
-            appearance_text_params={"text": stamp_lines(stamp_text)},
+            appearance_text_params={"text": lines},
         )
     except (PathError, ValidationError) as exc:
         raise ValidationDataIncomplete(str(exc)) from exc

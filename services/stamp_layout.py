@@ -295,14 +295,19 @@ def _stamp_at(left, top):
 def free_box_near(page, anchor, is_tag, taken=()):
     """The first free stamp-sized box just below ``anchor`` (at a tag: on it), then further down or
     to the right, then beside it; None when the neighbourhood is full."""
-    top = anchor.y1 if is_tag else anchor.y0 - STAMP_GAP / 2
+    top = min(anchor.y1 if is_tag else anchor.y0 - STAMP_GAP / 2, page.media.y1 - EDGE_MARGIN)
+    left_edge = page.media.x0 + EDGE_MARGIN
     right_edge = page.media.x1 - EDGE_MARGIN - STAMP_WIDTH
+
+    def left(x):
+        return max(left_edge, min(x, right_edge))
+
     candidates = []
     for row in range(SEARCH_ROWS):
         row_top = top - row * (STAMP_HEIGHT + STAMP_GAP)
         for column in range(SEARCH_COLUMNS):
-            candidates.append(_stamp_at(min(anchor.x0 + column * (STAMP_WIDTH + STAMP_GAP), right_edge), row_top))
-    candidates.append(_stamp_at(min(anchor.x1 + STAMP_GAP, right_edge), anchor.y1))
+            candidates.append(_stamp_at(left(anchor.x0 + column * (STAMP_WIDTH + STAMP_GAP)), row_top))
+    candidates.append(_stamp_at(left(anchor.x1 + STAMP_GAP), anchor.y1))
     for box in candidates:
         if _fits(box, page, taken):
             return box
