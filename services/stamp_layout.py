@@ -302,7 +302,8 @@ def free_box_near(page, anchor, is_tag, taken=()):
     def left(x):
         return max(left_edge, min(x, right_edge))
 
-    candidates = []
+    # At a tag, the stamp hangs from it, a little lower when the line above comes too close.
+    candidates = [_stamp_at(left(anchor.x0), top - step * TEXT_CLEARANCE) for step in range(6)] if is_tag else []
     for row in range(SEARCH_ROWS):
         row_top = top - row * (STAMP_HEIGHT + STAMP_GAP)
         for column in range(SEARCH_COLUMNS):

@@ -42,7 +42,7 @@ def text_lines(data):
     pages = {}
     for index, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAParams(all_texts=True))):
         pages[index] = [
-            (line.get_text().strip(), line.bbox)
+            (" ".join(line.get_text().split()), line.bbox)
             for line in _walk_lines(page)
             if line.get_text().strip() and not TAG.match(line.get_text())
         ]
@@ -142,8 +142,9 @@ class TestStampPlacement(EngagementLetterCase):
         )
 
     def _run(self, collection):
-        """Launch, every signer signs with a drawing, then the seal runs in a cron speaking English."""
-        collection.action_launch()
+        """Launched by a French preparer, every signer signs with a drawing, then the seal runs in a
+        cron speaking English."""
+        collection.with_context(lang="fr_FR").action_launch()
         for signer in collection.signer_ids.sorted("signing_order"):
             as_signer(signer)._sign_documents(signature_image=make_png())
         self.env["esign.collection"].with_context(lang="en_US")._cron_seal()
@@ -205,7 +206,7 @@ class TestStampPlacement(EngagementLetterCase):
                 self.assertIn(f"Cachet de {self.company.name}", appended)
                 self.assert_french_stamps(data, page_count(original), collection)
                 self.assertIn(
-                    "aucun texte d'ancrage",
+                    "page de signatures ajoutée",
                     " ".join(collection.message_ids.mapped("body")),
                     "the preparer is told why on the chatter",
                 )
