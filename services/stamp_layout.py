@@ -491,7 +491,8 @@ def page_content(spec):
         frame = block.frame
         ops.append(_text("F2", LABEL_SIZE, frame.x0, frame.y1 + 4, block.label))
         ops.append(
-            b"0.55 G 0.6 w %.2f %.2f %.2f %.2f re S\n" % (frame.x0, frame.y0, frame.x1 - frame.x0, frame.y1 - frame.y0)
+            b"0.6 G 0.5 w [3 2] 0 d %.2f %.2f %.2f %.2f re S [] 0 d\n"
+            % (frame.x0, frame.y0, frame.x1 - frame.x0, frame.y1 - frame.y0)
         )
     return b"".join(ops)
 
