@@ -19,7 +19,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from ..services import pades
+from ..services import pades, stamp_layout
 from .common import as_signer, make_png
 from .test_engagement_letter import EngagementLetterCase
 
@@ -317,3 +317,26 @@ class TestStampPlacement(EngagementLetterCase):
         self.assertEqual(len(lines), 4)
         self.assertEqual((lines[0], lines[-1]), ("Signé électroniquement par", "le 02/12/2026"))
         self.assertTrue(lines[2].endswith("..."))
+
+    def test_default_anchor_texts_and_rank_tags(self):
+        buffer = io.BytesIO()
+        pdf = canvas.Canvas(buffer, pagesize=A4)
+        pdf.drawString(72, 780, "Conditions particulières de la mission.")
+        pdf.drawString(72, 400, "Lu et approuvé, bon pour accord")
+        pdf.drawString(330, 400, "Pour le cabinet")
+        pdf.drawString(72, 120, "{{signature:2}}")
+        pdf.showPage()
+        pdf.save()
+        pages = stamp_layout.read_pages(buffer.getvalue())
+        collection = self._collection_of(buffer.getvalue())
+        client, firm = collection.signer_ids.sorted("signing_order")
+        placements, fallback = stamp_layout.anchor_layout(pages, collection._esign_stamp_slots())
+        self.assertFalse(fallback)
+        boxes = {p.name: p.box for p in placements}
+        under_client, under_firm = boxes[client._esign_field_name()], boxes[firm._esign_field_name()]
+        self.assertEqual((round(under_client.x0), round(under_client.y1)), (72, 394), "right under “Lu et approuvé”")
+        seal = boxes[pades.SEAL_FIELD]
+        self.assertEqual((round(seal.x0), round(seal.y1)), (330, 394), "the seal right under “Pour le cabinet”")
+        self.assertEqual(
+            (round(under_firm.x0), round(under_firm.y1)), (72, 130), "the rank's tag comes before the role's anchor"
+        )
