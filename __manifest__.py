@@ -8,7 +8,7 @@
     "website": "https://github.com/engagement-letter-esign/engagement_letter_esign",
     "license": "LGPL-3",
     "depends": ["mail", "portal", "sms", "phone_validation", "contacts", "account"],
-    "external_dependencies": {"python": ["pyhanko", "phonenumbers"]},
+    "external_dependencies": {"python": ["pyhanko", "phonenumbers", "pdfminer.six"]},
     "data": [
         "security/esign_security.xml",
         "security/ir.model.access.csv",

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, create_index
 from odoo.tools.misc import hash_sign, verify_hash_signed
 
-from ..services import pades
+from ..services import pades, stamp_layout
 from ..services.pades_level import pades_level
 from ..services.pdf_inspect import sha256_hex
 from ..services.pdf_verify import PdfUnreadable, check_pdf_signatures
@@ -38,6 +38,11 @@ FROZEN_AFTER_LAUNCH = (
     "on_behalf_of_id",
 )
 CRON_BATCH_SIZE = 500
+# The texts of a document next to which a stamp goes when no {{signature:...}} tag marks its place.
+STAMP_ANCHORS = {
+    "client": ("Pour le client", "Lu et approuvé", "Bon pour accord", "For the client", "Read and approved"),
+    "firm": ("Pour le cabinet", "For the firm"),
+}
 SEAL_RETRY_MINUTES = 5
 
 
@@ -394,6 +399,12 @@ class EsignCollection(models.Model):
             problems.append(self.env._("Add at least one signer."))
         for signer in self.signer_ids.sorted("signing_order"):
             problems.extend(signer._launch_problems())
+        if self.signer_ids:
+            for document in self.document_ids.filtered(lambda d: not d.purged and (d.original_pdf or d.signed_pdf)):
+                try:
+                    document._esign_compute_layout()
+                except UserError as error:
+                    problems.append(str(error.args[0]))
         return problems
 
     def _check_launchable(self):
@@ -573,26 +584,76 @@ class EsignCollection(models.Model):
     # PAdES: field layout and seal
     # ------------------------------------------------------------------
 
-    def _esign_field_places(self):
-        """Every signature field of the collection's documents, in stamp order: signers, then the seal."""
+    def _esign_stamp_signers(self):
         self.ensure_one()
-        places = [
-            pades.FieldPlace(signer._esign_field_name(), signer.name)
-            for signer in self.signer_ids.sorted(lambda s: (s.signing_order, s.id))
+        return self.signer_ids.sorted(lambda s: (s.signing_order, s.id))
+
+    def _esign_field_labels(self):
+        """(field name, tooltip) of every signature field, in stamp order: signers, then the seal."""
+        self.ensure_one()
+        labels = [(signer._esign_field_name(), signer.name) for signer in self._esign_stamp_signers()]
+        labels.append((pades.SEAL_FIELD, self.env._("Seal of %s", self.company_id.name)))
+        return labels
+
+    def _esign_field_places(self):
+        """Every signature field of the collection's documents, without a place (the layout gives it)."""
+        return [pades.FieldPlace(name, label) for name, label in self._esign_field_labels()]
+
+    def _esign_stamp_slots(self, anchor_text=None):
+        """Where to look for each stamp: its rank's tag, its role's tag, then the anchor texts."""
+        self.ensure_one()
+        custom = (anchor_text,) if anchor_text else ()
+        slots = []
+        for rank, signer in enumerate(self._esign_stamp_signers(), start=1):
+            role_tags = {"client": ("client",), "firm": ("firm",)}.get(signer.role, ())
+            slots.append(
+                stamp_layout.Slot(
+                    signer._esign_field_name(),
+                    tags=(str(rank), *role_tags),
+                    anchors=custom + STAMP_ANCHORS.get(signer.role, STAMP_ANCHORS["client"]),
+                )
+            )
+        slots.append(stamp_layout.Slot(pades.SEAL_FIELD, tags=("seal",), anchors=custom + STAMP_ANCHORS["firm"]))
+        return slots
+
+    def _esign_signature_page(self, document, pages):
+        """The signature page appended to ``document`` (``pages``: its pages read), in the firm's
+        language: the signers listed, one block per signer and one for the seal."""
+        self.ensure_one()
+        collection = self.with_context(lang=self.company_id._esign_lang())
+        roles = dict(collection.env["esign.signer"]._fields["role"]._description_selection(collection.env))
+        signers = collection._esign_stamp_signers()
+        lines = [
+            collection.env._("%(rank)s. %(name)s, %(role)s", rank=rank, name=signer.name, role=roles.get(signer.role))
+            for rank, signer in enumerate(signers, start=1)
         ]
-        places.append(pades.FieldPlace(pades.SEAL_FIELD, self.env._("Seal of %s", self.company_id.name)))
-        return places
+        labels = [
+            collection.env._("%(name)s (%(role)s)", name=signer.name, role=roles.get(signer.role)) for signer in signers
+        ]
+        labels.append(collection.env._("Seal of %s", self.company_id.name))
+        intro = collection.env._(
+            "This page is part of the document “%(file)s” (%(count)s page(s) before it). "
+            "It holds the electronic signatures of:",
+            file=document.name,
+            count=len(pages),
+        )
+        return stamp_layout.signature_page(
+            len(pages),
+            pages[-1].media,
+            pades.latin_text(collection.env._("Signature page")),
+            (pades.latin_text(intro),),
+            tuple(pades.latin_text(line) for line in lines),
+            [pades.latin_text(label) for label in labels],
+        )
 
     def _esign_seal_stamp_text(self):
+        """The words of the seal's stamp, in the firm's language and time zone (whoever runs the seal)."""
         self.ensure_one()
-        moment = fields.Datetime.context_timestamp(
-            self.with_context(tz=self.user_id.tz or "Europe/Paris"), fields.Datetime.now()
-        )
-        return self.env._(
-            "Sealed by\n%(company)s\non %(date)s at %(time)s",
-            company=self.company_id.name,
-            date=moment.strftime("%d/%m/%Y"),
-            time=moment.strftime("%H:%M:%S %Z"),
+        company = self.company_id
+        collection = self.with_context(lang=company._esign_lang())
+        date, time = company._esign_local_moment(fields.Datetime.now(), collection.env.lang)
+        return collection.env._(
+            "Sealed by\n%(company)s\non %(date)s at %(time)s", company=company.name, date=date, time=time
         )
 
     def _esign_certify_documents(self):
@@ -605,11 +666,19 @@ class EsignCollection(models.Model):
             company = collection.company_id
             credential = company._esign_seal_credential()
             timestamper = company._esign_timestamper()
-            places = collection._esign_field_places()
-            certified = [(doc, doc._esign_certify(places, credential, timestamper)) for doc in collection.document_ids]
-            certified = [(document, data) for document, data in certified if data is not None]
+            layouts = {doc: doc._esign_compute_layout() for doc in collection.document_ids}
+            certified = []
+            for doc, (layout, signature_page) in layouts.items():
+                boxes = {p.name: (p.page, p.box.rounded()) for p in layout.placements}
+                labels = collection._esign_field_labels()
+                places = [pades.FieldPlace(name, label, *boxes[name]) for name, label in labels]
+                certified.append((doc, doc._esign_certify(places, credential, timestamper, signature_page)))
             if timestamper is not None:
                 company._esign_learn_tsa_chain(list(timestamper.cert_registry))
+            for document, (layout, signature_page) in layouts.items():
+                document._esign_write(document._esign_layout_values(layout, signature_page))
+            collection._esign_tell_fallbacks(layouts)
+            certified = [(document, data) for document, data in certified if data is not None]
             for document, data in certified:
                 document._esign_store_revision(data)
             collection._log_document_events(
@@ -617,6 +686,32 @@ class EsignCollection(models.Model):
                 self.env["esign.document"].union(*(document for document, _data in certified)),
                 description=self.env._("Certified by %s", company.name)[:250],
             )
+
+    def _esign_tell_fallbacks(self, layouts):
+        """Tell the preparer, on the chatter, which documents got their stamps on a signature page
+        although another placement was asked, and why."""
+        self.ensure_one()
+        reasons = {
+            "no_anchor": self.env._("no anchor text was found in it"),
+            "overlap": self.env._("the stamps would have covered its text"),
+        }
+        for document, (layout, _page) in layouts.items():
+            if not layout.fallback:
+                continue
+            if layout.free:
+                message = self.env._(
+                    "“%(file)s”: %(reason)s; it was signed before, so no page can be added: the stamps go "
+                    "in free space of its pages.",
+                    file=document.name,
+                    reason=reasons[layout.fallback],
+                )
+            else:
+                message = self.env._(
+                    "“%(file)s”: %(reason)s, so the stamps go on a signature page added at its end.",
+                    file=document.name,
+                    reason=reasons[layout.fallback],
+                )
+            self._notify_preparer(Markup("<p>%s</p>") % message)
 
     def _esign_seal_documents(self, sealing=None):
         """Seal every document with the firm's certificate, a locking signature; then, with a timestamp
@@ -635,7 +730,6 @@ class EsignCollection(models.Model):
             if company not in sealing:
                 sealing[company] = company._esign_sealing_tools()
             credential, timestamper, context = sealing[company]
-            places = collection._esign_field_places()
             text = collection._esign_seal_stamp_text()
             sealed = [
                 (
@@ -643,7 +737,6 @@ class EsignCollection(models.Model):
                     document._esign_sign(
                         credential,
                         pades.SEAL_FIELD,
-                        places,
                         text,
                         timestamper=timestamper,
                         signer_name=company.name,

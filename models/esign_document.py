@@ -1,11 +1,13 @@
 import base64
 import binascii
+import json
+from dataclasses import asdict
 from datetime import UTC
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..services import ltv, pades, pades_level
+from ..services import ltv, pades, pades_level, stamp_layout
 from ..services.pdf_inspect import PdfRejected, inspect_pdf, sha256_hex
 from ..services.text_input import control_problem
 
@@ -30,8 +32,10 @@ class EsignDocument(models.Model):
         "sealed_date",
         "pades_level",
         "archive_expiry",
+        "stamp_layout",
     )
     _esign_frozen_fields = ("collection_id",)
+    _esign_placement_fields = ("stamp_placement", "stamp_anchor", "stamp_page", "stamp_x", "stamp_y")
 
     collection_id = fields.Many2one("esign.collection", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
@@ -58,6 +62,34 @@ class EsignDocument(models.Model):
         readonly=True,
         copy=False,
         help="The certificate of the document's last timestamp expires then: a new archive timestamp is added before.",
+    )
+
+    stamp_placement = fields.Selection(
+        [
+            ("anchor", "Next to an anchor text"),
+            ("page", "At a place on a page"),
+            ("appended", "On an appended signature page"),
+        ],
+        string="Stamps placement",
+        required=True,
+        default="anchor",
+        help="Where the signers' stamps and the seal go. Next to an anchor text: a {{signature:client}}, "
+        "{{signature:firm}}, {{signature:seal}} or {{signature:<rank>}} tag, else the anchor text below, else "
+        "“Pour le client” / “Lu et approuvé” for clients and “Pour le cabinet” for the firm. When no anchor is "
+        "found or the stamps would cover text, they go on a signature page appended to the document.",
+    )
+    stamp_anchor = fields.Char(
+        string="Anchor text", help="Text of the document next to which the stamps go, before the default ones."
+    )
+    stamp_page = fields.Integer(string="Stamps page", default=1, help="Page (from 1) where the stamps go.")
+    stamp_x = fields.Float(
+        string="Stamps left (pt)", help="Left edge of the first stamp, in points from the page's left edge."
+    )
+    stamp_y = fields.Float(
+        string="Stamps bottom (pt)", help="Bottom edge of the first stamp, in points from the page's bottom edge."
+    )
+    stamp_layout = fields.Text(
+        string="Stamps layout", readonly=True, copy=False, help="Where every stamp went, fixed at launch."
     )
 
     _sql_constraints = [
@@ -141,8 +173,48 @@ class EsignDocument(models.Model):
                 description=document.name,
             )
 
+    @api.constrains("stamp_placement", "stamp_page", "stamp_x", "stamp_y")
+    def _check_stamp_position(self):
+        """A place on a page must be on one of the document's pages, the stamp inside it."""
+        for document in self.filtered(lambda d: d.stamp_placement == "page"):
+            problem = document._esign_position_problem()
+            if problem:
+                raise ValidationError(problem)
+
+    def _esign_position_problem(self):
+        """Why the place chosen on a page cannot take the stamps, or None."""
+        self.ensure_one()
+        if not 1 <= self.stamp_page <= (self.page_count or 1):
+            return self.env._(
+                "The stamps of “%(file)s” go on page %(page)s, but the document has %(count)s page(s).",
+                file=self.name,
+                page=self.stamp_page,
+                count=self.page_count,
+            )
+        media = stamp_layout.page_media(self._current_pdf(), self.stamp_page) if self.original_pdf else None
+        x, y = self.stamp_x, self.stamp_y
+        box = stamp_layout.Box(x, y, x + pades.STAMP_WIDTH, y + pades.STAMP_HEIGHT)
+        if media is not None and not box.inside(media):
+            return self.env._(
+                "The place chosen for the stamps of “%(file)s” is outside page %(page)s: a stamp is %(w)s by "
+                "%(h)s points, the page %(width)s by %(height)s points from (%(x0)s, %(y0)s).",
+                file=self.name,
+                page=self.stamp_page,
+                w=pades.STAMP_WIDTH,
+                h=pades.STAMP_HEIGHT,
+                width=round(media.x1 - media.x0),
+                height=round(media.y1 - media.y0),
+                x0=round(media.x0),
+                y0=round(media.y0),
+            )
+        return None
+
     def write(self, vals):
         self._esign_refuse_fields(vals)
+        if set(vals) & set(self._esign_placement_fields) and any(
+            doc.collection_id.state not in ("draft", "ready") for doc in self
+        ):
+            raise UserError(self.env._("The stamps placement of a launched collection cannot change."))
         if "name" in vals and any(doc.collection_id.state not in ("draft", "ready") for doc in self):
             raise UserError(self.env._("A document of a launched collection cannot be renamed."))
         if "original_pdf" in vals:
@@ -170,6 +242,88 @@ class EsignDocument(models.Model):
         return base64.b64decode(self.signed_pdf or self.original_pdf or b"")
 
     # ------------------------------------------------------------------
+    # Stamps placement
+    # ------------------------------------------------------------------
+
+    def _esign_compute_layout(self):
+        """Where every stamp of this document goes: (Layout, SignaturePage or None).
+
+        Raises UserError when it cannot be computed (unreadable text, wrong place, too many signers).
+        """
+        self.ensure_one()
+        collection = self.collection_id
+        slots = collection._esign_stamp_slots(self.stamp_anchor)
+        try:
+            if self.stamp_placement == "page" and self._esign_position_problem():
+                raise UserError(self._esign_position_problem())
+            pages = stamp_layout.read_pages(self._current_pdf())
+            placements, fallback = None, ""
+            if self.stamp_placement == "anchor":
+                placements, fallback = stamp_layout.anchor_layout(pages, slots)
+            elif self.stamp_placement == "page":
+                placements, fallback = stamp_layout.page_layout(
+                    pages, slots, self.stamp_page, self.stamp_x, self.stamp_y
+                )
+            if placements is not None:
+                return stamp_layout.Layout(placements), None
+            if self._esign_signed_elsewhere():
+                # Signed before it came here: a new page would break that signature; free space only.
+                placements = stamp_layout.free_layout(pages, slots)
+                if placements is None:
+                    raise UserError(
+                        self.env._("“%s” is already signed and has no free space for the stamps.", self.name)
+                    )
+                return stamp_layout.Layout(placements, fallback=fallback or "no_anchor", free=True), None
+            page, boxes = collection._esign_signature_page(self, pages)
+            placements = tuple(
+                stamp_layout.Placement(slot.name, page.index, box) for slot, box in zip(slots, boxes, strict=True)
+            )
+            return stamp_layout.Layout(placements, appended=True, fallback=fallback), page
+        except stamp_layout.LayoutError as exc:
+            messages = {
+                "unreadable": self.env._("The stamps of “%s” cannot be placed: its text cannot be read.", self.name),
+                "no_page": self.env._("The stamps of “%s” cannot be placed: it has no page.", self.name),
+                "outside": self.env._("The place chosen for the stamps of “%s” is outside its page.", self.name),
+                "too_many": self.env._(
+                    "The stamps of “%s” do not fit on one signature page: too many signers.", self.name
+                ),
+            }
+            raise UserError(messages[exc.reason]) from exc
+
+    def _esign_signed_elsewhere(self):
+        self.ensure_one()
+        try:
+            return pades.is_signed(self._current_pdf())
+        except pades.SigningRefused:
+            return False
+
+    def _esign_layout_values(self, layout, signature_page):
+        """The stored form of a layout: JSON of its placements and its signature page."""
+        return {
+            "stamp_layout": json.dumps(
+                {
+                    "placements": [[p.name, p.page, list(p.box.rounded())] for p in layout.placements],
+                    "signature_page": asdict(signature_page) if signature_page else None,
+                }
+            )
+        }
+
+    def _esign_places(self):
+        """(FieldPlace list, SignaturePage or None) of this document: the layout fixed at launch, or
+        for a document launched before layouts existed, the row along the bottom of the last page."""
+        self.ensure_one()
+        labels = self.collection_id._esign_field_labels()
+        if not self.stamp_layout:
+            return [pades.FieldPlace(name, label) for name, label in labels], None
+        stored = json.loads(self.stamp_layout)
+        boxes = {name: (page, tuple(box)) for name, page, box in stored["placements"]}
+        places = [
+            pades.FieldPlace(name, label, *boxes[name]) if name in boxes else pades.FieldPlace(name, label)
+            for name, label in labels
+        ]
+        return places, _signature_page(stored.get("signature_page"))
+
+    # ------------------------------------------------------------------
     # PAdES revisions
     # ------------------------------------------------------------------
 
@@ -184,16 +338,20 @@ class EsignDocument(models.Model):
         if sealed:
             raise UserError(self.env._("“%s” is sealed by the firm: it cannot be signed any more.", sealed[0].name))
 
-    def _esign_sign(self, credential, field_name, places, stamp_text, **options):
-        """The bytes of the next revision of this document, signed by ``credential``; nothing is written.
+    def _esign_sign(self, credential, field_name, stamp_text, **options):
+        """The bytes of the next revision of this document, signed by ``credential`` in ``field_name``
+        (every field at its place fixed at launch); nothing is written.
 
         Raises UserError when the document cannot take the signature or the timestamp authority fails.
         """
-        return self._esign_pades(pades.sign_pdf, credential, field_name, places, stamp_text, **options)
+        places, signature_page = self._esign_places()
+        return self._esign_pades(
+            pades.sign_pdf, credential, field_name, places, stamp_text, signature_page=signature_page, **options
+        )
 
-    def _esign_certify(self, places, certifier, timestamper):
+    def _esign_certify(self, places, certifier, timestamper, signature_page=None):
         """The bytes of this document certified by the firm, or None when it was signed elsewhere first."""
-        return self._esign_pades(pades.certify_pdf, places, certifier, timestamper)
+        return self._esign_pades(pades.certify_pdf, places, certifier, timestamper, signature_page=signature_page)
 
     def _esign_pades(self, operation, *args, **options):
         """Run a pyHanko ``operation`` on the current revision, turning its refusals into UserError."""
@@ -315,3 +473,16 @@ class EsignDocument(models.Model):
         attachments._esign_unlink_attachment()
         self.env.cr.execute("UPDATE esign_document SET purged = TRUE WHERE id = ANY(%s)", [self.ids])
         self.invalidate_recordset(["purged", *PDF_FIELDS])
+
+
+def _signature_page(values):
+    """The SignaturePage stored as JSON by ``_esign_layout_values``."""
+    if not values:
+        return None
+    media = stamp_layout.Box(*(values["media"][key] for key in ("x0", "y0", "x1", "y1")))
+    blocks = tuple(
+        stamp_layout.SignatureBlock(block["label"], stamp_layout.Box(**block["frame"])) for block in values["blocks"]
+    )
+    return stamp_layout.SignaturePage(
+        values["index"], media, values["title"], tuple(values["intro"]), tuple(values["signers"]), blocks
+    )

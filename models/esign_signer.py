@@ -508,7 +508,6 @@ class EsignSigner(models.Model):
         company = collection.company_id
         credential = company._esign_issue_signer_credential(self.name, self.email)
         timestamper = company._esign_timestamper()
-        places = collection._esign_field_places()
         stamp_text = self._esign_stamp_text(fields.Datetime.now())
         signed = [
             (
@@ -516,7 +515,6 @@ class EsignSigner(models.Model):
                 document._esign_sign(
                     credential,
                     self._esign_field_name(),
-                    places,
                     stamp_text,
                     image_png=image,
                     timestamper=timestamper,
@@ -538,17 +536,16 @@ class EsignSigner(models.Model):
         return pades.SIGNER_FIELD % self.id
 
     def _esign_stamp_text(self, moment):
-        """The words of the visible stamp, in the signer's language and time zone."""
+        """The words of the visible stamp, in the signer's language (else the firm's), the moment in
+        the firm's time zone: whoever or whatever process signs, the stamp reads the same."""
         self.ensure_one()
+        company = self.company_id or self.env.company
         installed = dict(self.env["res.lang"].get_installed())
-        signer = self.with_context(lang=self.lang if self.lang in installed else self.env.lang)
-        tz = self.partner_id.tz or self.collection_id.user_id.tz or "Europe/Paris"
-        local = fields.Datetime.context_timestamp(signer.with_context(tz=tz), moment)
+        lang = self.lang or self.partner_id.lang
+        signer = self.with_context(lang=lang if lang in installed else company._esign_lang())
+        date, time = company._esign_local_moment(moment, signer.env.lang)
         return signer.env._(
-            "Electronically signed by\n%(name)s\non %(date)s at %(time)s",
-            name=self.name,
-            date=local.strftime("%d/%m/%Y"),
-            time=local.strftime("%H:%M:%S %Z"),
+            "Electronically signed by\n%(name)s\non %(date)s at %(time)s", name=self.name, date=date, time=time
         )
 
     def _esign_signature_png(self, signature_image):

@@ -144,6 +144,30 @@ class ResCompany(models.Model):
         help="Left empty, the signer reads a short statement of the personal data kept as proof.",
     )
 
+    def _esign_lang(self):
+        """The firm's language (its partner's), for what speaks for the firm: the seal, the signature page."""
+        self.ensure_one()
+        installed = dict(self.env["res.lang"].get_installed())
+        for lang in (self.partner_id.lang, "fr_FR" if self.country_id.code in (False, "FR") else None):
+            if lang in installed:
+                return lang
+        return self.env.lang or "en_US"
+
+    def _esign_tz(self):
+        """The firm's time zone: its partner's, else Europe/Paris for a French firm (or one with no country)."""
+        self.ensure_one()
+        if self.partner_id.tz:
+            return self.partner_id.tz
+        return "Europe/Paris" if self.country_id.code in (False, "FR") else "UTC"
+
+    def _esign_local_moment(self, moment, lang):
+        """(date, time) of the UTC ``moment`` in the firm's time zone: the date as ``lang`` writes
+        dates, the time as hours and minutes (no seconds, no offset)."""
+        self.ensure_one()
+        local = fields.Datetime.context_timestamp(self.with_context(tz=self._esign_tz()), moment)
+        date_format = self.env["res.lang"]._get_data(code=lang).date_format or "%d/%m/%Y"
+        return local.strftime(date_format), local.strftime("%H:%M")
+
     def _esign_terms_texts(self):
         """The two statements a signer ticks, in the current language, with the company's wording if set."""
         self.ensure_one()

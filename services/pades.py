@@ -34,19 +34,23 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from requests import Session
 from requests.auth import HTTPBasicAuth
 
-from . import ltv, pdf_verify
+from . import ltv, pdf_verify, stamp_layout
 from .pki import certificate_der, private_key_der, to_asn1
 
 SEAL_FIELD = "esign_seal"
 CERTIFICATION_FIELD = "esign_certification"
 SIGNER_FIELD = "esign_signer_%s"
 TIMESTAMP_FIELD = "esign_archive_timestamp"
-STAMP_WIDTH = 165
-STAMP_HEIGHT = 76
-STAMP_GAP = 8
+STAMP_WIDTH = stamp_layout.STAMP_WIDTH
+STAMP_HEIGHT = stamp_layout.STAMP_HEIGHT
+STAMP_GAP = stamp_layout.STAMP_GAP
 PAGE_MARGIN = 30
-TEXT_AREA_HEIGHT = 36
-MAX_IMAGE_SIZE = (600, 240)
+STAMP_FONT_SIZE = 7.5
+STAMP_LEADING = 9
+STAMP_PADDING = 4
+STAMP_TEXT_LINES = 4
+# The stamp's white background is drawn this many pixels per point: the drawn signature stays sharp.
+STAMP_RESOLUTION = 3
 
 
 class SigningRefused(ValueError):
@@ -85,16 +89,46 @@ class LongTermSettings:
 
 @dataclass(frozen=True)
 class FieldPlace:
-    """A signature field to create: its name, its tooltip and its slot among the stamps."""
+    """A signature field to create: its name, its tooltip and, when the layout chose it, its page
+    (from 0) and box; without a box it takes its slot along the bottom of the last page."""
 
     name: str
     label: str
+    page: int = None
+    box: tuple = None
+
+
+# Common characters outside Latin-1 that have a plain look-alike (typographic quotes, dashes...).
+LATIN_LOOKALIKES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2011": "-",
+        "\u2026": "...",
+        "\u202f": " ",
+        "€": "EUR",
+        "Œ": "OE",
+        "œ": "oe",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "\u0131": "i",
+    }
+)
 
 
 def latin_text(text):
-    """What the standard PDF fonts can show: Latin-1 kept, other letters without accents, the rest '?'."""
+    """What the standard PDF fonts can show: Latin-1 kept, look-alikes for quotes and dashes, other
+    letters without accents, the rest '?'."""
     result = []
-    for char in text or "":
+    for char in (text or "").translate(LATIN_LOOKALIKES):
         try:
             char.encode("latin-1")
             result.append(char)
@@ -228,23 +262,43 @@ def check_signable(data):
     return reader
 
 
-def _prepare_fields(writer, places):
-    """Create the missing signature fields of ``places`` on the last page, each in its own slot."""
-    existing = {name for name, _value, _ref in fields.enumerate_sig_fields(writer)}
-    page_count = int(writer.root["/Pages"]["/Count"])
+def _legacy_boxes(writer, places, page_count):
+    """Fields laid out before placements existed: along the bottom of the last page."""
     page_ref = writer.find_page_for_modification(page_count - 1)[0]
     media_box = page_ref.get_object()["/MediaBox"]
     width = float(media_box[2]) - float(media_box[0])
     height = float(media_box[3]) - float(media_box[1])
-    for place, box in zip(places, stamp_boxes(width, height, len(places)), strict=True):
-        if place.name in existing:
+    return stamp_boxes(width, height, len(places))
+
+
+def is_signed(data):
+    """Whether ``data`` already carries a signature (then no page may be added to it)."""
+    return bool(check_signable(data).embedded_signatures)
+
+
+def _prepare_fields(writer, places, signature_page=None):
+    """Create the missing signature fields of ``places``, each at its place (appending the signature
+    page first when a field goes there)."""
+    existing = {name for name, _value, _ref in fields.enumerate_sig_fields(writer)}
+    missing = [place for place in places if place.name not in existing]
+    if not missing:
+        return
+    page_count = int(writer.root["/Pages"]["/Count"])
+    if signature_page is not None and page_count == signature_page.index:
+        stamp_layout.append_signature_page(writer, signature_page)
+        page_count += 1
+    legacy = iter(_legacy_boxes(writer, places, page_count)) if any(p.box is None for p in places) else None
+    for place in places:
+        box = next(legacy) if place.box is None else tuple(place.box)
+        on_page = page_count - 1 if place.page is None or place.box is None else place.page
+        if place.name in existing or on_page >= page_count:
             continue
         seal = place.name == SEAL_FIELD
         fields.append_signature_field(
             writer,
             fields.SigFieldSpec(
                 place.name,
-                on_page=page_count - 1,
+                on_page=on_page,
                 box=box,
                 readable_field_name=latin_text(place.label),
                 field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if seal else None,
@@ -253,28 +307,58 @@ def _prepare_fields(writer, places):
         )
 
 
-def _stamp_style(image_png):
-    background = None
+def _stamp_background(image_png, text_height):
+    """The stamp's opaque white background, with the drawn signature above the text area: the page
+    never shows through, and the drawing never runs into the words."""
+    scale = STAMP_RESOLUTION
+    canvas = Image.new("RGB", (STAMP_WIDTH * scale, STAMP_HEIGHT * scale), "white")
     if image_png:
-        picture = Image.open(io.BytesIO(image_png))
-        # A stamp is a few centimetres wide: a larger drawing only makes the PDF heavier.
-        picture.thumbnail(MAX_IMAGE_SIZE)
-        background = PdfImage(picture)
+        picture = Image.open(io.BytesIO(image_png)).convert("RGBA")
+        room = ((STAMP_WIDTH - 2 * STAMP_PADDING) * scale, (STAMP_HEIGHT - text_height - 3) * scale)
+        picture.thumbnail(room)
+        left = (canvas.width - picture.width) // 2
+        top = 3 * scale + (room[1] - picture.height) // 2
+        canvas.paste(picture, (left, top), picture)
+    return PdfImage(canvas)
+
+
+def stamp_lines(text):
+    """The stamp text cut to the stamp's width, at most STAMP_TEXT_LINES lines (Latin-1): a long
+    name is shortened, the first line (who) and the last (when) always stay."""
+    width = STAMP_WIDTH - 2 * STAMP_PADDING
+    lines = stamp_layout.wrap(latin_text(text), width, STAMP_FONT_SIZE)
+    if len(lines) > STAMP_TEXT_LINES:
+        middle = lines[1 : STAMP_TEXT_LINES - 1]
+        middle[-1] = stamp_layout.wrap(middle[-1] + "...", width, STAMP_FONT_SIZE)[0]
+        if not middle[-1].endswith("..."):
+            middle[-1] = middle[-1][:-3] + "..."
+        lines = [lines[0], *middle, lines[-1]]
+    return "\n".join(lines)
+
+
+def _text_area_height(lines):
+    return max(3, lines.count("\n") + 1) * STAMP_LEADING + 2 * STAMP_PADDING
+
+
+def _stamp_style(image_png, lines):
     return TextStampStyle(
         stamp_text="%(text)s",
         border_width=1,
-        text_box_style=TextBoxStyle(font=SimpleFontEngineFactory("Helvetica", 0.5), font_size=7, leading=9),
+        text_box_style=TextBoxStyle(
+            font=SimpleFontEngineFactory("Helvetica", 0.5), font_size=STAMP_FONT_SIZE, leading=STAMP_LEADING
+        ),
         inner_content_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MIN,
             y_align=layout.AxisAlignment.ALIGN_MIN,
-            margins=layout.Margins.uniform(4),
+            margins=layout.Margins.uniform(STAMP_PADDING),
         ),
-        background=background,
+        background=_stamp_background(image_png, _text_area_height(lines)),
         background_opacity=1.0,
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
-            y_align=layout.AxisAlignment.ALIGN_MAX,
-            margins=layout.Margins(left=4, right=4, top=3, bottom=TEXT_AREA_HEIGHT),
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(0),
+            inner_content_scaling=layout.InnerScaling.STRETCH_FILL,
         ),
     )
 
@@ -313,11 +397,11 @@ def _run(pdf_signer, writer, timestamper, reserve_for=None, **kwargs):
         raise
 
 
-def _certify(reader, places, certifier, timestamper):
-    """The firm's certification, first signature of the document: fields laid out, then only form
-    filling and signing allowed. Returns the bytes of the certified revision."""
+def _certify(reader, places, certifier, timestamper, signature_page=None):
+    """The firm's certification, first signature of the document: fields laid out (and the signature
+    page appended), then only form filling and signing allowed. Returns the certified revision."""
     writer = IncrementalPdfFileWriter.from_reader(reader)
-    _prepare_fields(writer, places)
+    _prepare_fields(writer, places, signature_page)
     metadata = signers.PdfSignatureMetadata(
         field_name=CERTIFICATION_FIELD,
         md_algorithm="sha256",
@@ -334,7 +418,7 @@ def _certify(reader, places, certifier, timestamper):
     return _run(pdf_signer, writer, timestamper, reserve_for=certifier)
 
 
-def certify_pdf(data, places, certifier, timestamper=None):
+def certify_pdf(data, places, certifier, timestamper=None, signature_page=None):
     """The firm's certification of ``data`` with every field of ``places`` laid out; None when the
     document already carries a signature (signed elsewhere: a certification must come first).
 
@@ -343,7 +427,7 @@ def certify_pdf(data, places, certifier, timestamper=None):
     reader = check_signable(data)
     if reader.embedded_signatures:
         return None
-    return _certify(reader, places, certifier, timestamper)
+    return _certify(reader, places, certifier, timestamper, signature_page)
 
 
 def sign_pdf(
@@ -359,6 +443,7 @@ def sign_pdf(
     archive=False,
     certifier=None,
     long_term=None,
+    signature_page=None,
 ):
     """Add one visible PAdES signature of ``credential`` in ``field_name``; return the new bytes.
 
@@ -374,9 +459,10 @@ def sign_pdf(
     """
     reader = check_signable(data)
     if certifier is not None and not reader.embedded_signatures:
-        reader = PdfFileReader(io.BytesIO(_certify(reader, places, certifier(), timestamper)), strict=False)
+        certified = _certify(reader, places, certifier(), timestamper, signature_page)
+        reader = PdfFileReader(io.BytesIO(certified), strict=False)
     writer = IncrementalPdfFileWriter.from_reader(reader)
-    _prepare_fields(writer, places)
+    _prepare_fields(writer, places, signature_page)
     if long_term is not None:
         validation_context = _embed_long_term_data(reader, writer, credential, long_term)
     metadata = signers.PdfSignatureMetadata(
@@ -395,8 +481,9 @@ def sign_pdf(
             next_ts_settings=TimestampDSSContentSettings(update_before_ts=True, include_vri=False)
         ),
     )
+    lines = stamp_lines(stamp_text)
     pdf_signer = signers.PdfSigner(
-        metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png)
+        metadata, make_signer(credential), timestamper=timestamper, stamp_style=_stamp_style(image_png, lines)
     )
     # The seal's container also carries validation data: pyHanko sizes that one itself.
     try:
@@ -405,7 +492,7 @@ def sign_pdf(
             writer,
             timestamper,
             reserve_for=credential if validation_context is None else None,
-            appearance_text_params={"text": latin_text(stamp_text)},
+            appearance_text_params={"text": lines},
         )
     except (PathError, ValidationError) as exc:
         raise ValidationDataIncomplete(str(exc)) from exc
