@@ -95,6 +95,7 @@ class TestLetterPdf(EngagementLetterCase):
             "NP 2300",
         ):
             self.assertIn(expected, text)
+        self.assertNotIn("RCS RCS", text, "the register's name is printed once")
 
     def test_content_changed_after_edition_needs_a_new_pdf(self):
         letter = self.make_letter()
@@ -155,7 +156,10 @@ class TestSendWizard(EngagementLetterCase):
         self.assert_refused(wizard, "Electronic signature is not enabled")
         self.company.esign_enabled = True
         letter.signatory_id = False
+        self.company.engagement_signatory_id = False
+        wizard.signatory_id = False
         self.assert_refused(wizard, "No firm signatory")
+        self.company.engagement_signatory_id = self.signatory
         letter.signatory_id = self.preparer
         self.assert_refused(wizard, "does not have the Signatory right")
         letter.signatory_id = self.signatory
