@@ -11,7 +11,6 @@ import unicodedata
 import zipfile
 
 import babel
-
 import openpyxl
 import xlrd
 

@@ -155,14 +155,12 @@ class TestSendWizard(EngagementLetterCase):
         self.company.esign_enabled = False
         self.assert_refused(wizard, "Electronic signature is not enabled")
         self.company.esign_enabled = True
-        letter.signatory_id = False
-        self.company.engagement_signatory_id = False
+        # The wizard's firm signatory field, defaulted from the letter, is the one checked.
         wizard.signatory_id = False
         self.assert_refused(wizard, "No firm signatory")
-        self.company.engagement_signatory_id = self.signatory
-        letter.signatory_id = self.preparer
+        wizard.signatory_id = self.preparer
         self.assert_refused(wizard, "does not have the Signatory right")
-        letter.signatory_id = self.signatory
+        wizard.signatory_id = self.signatory
         self.signatory.partner_id.mobile = False
         self.assert_refused(wizard, "Sylvie Signataire has no mobile number")
         self.signatory.partner_id.mobile = "+33 1 42 00 00 00"

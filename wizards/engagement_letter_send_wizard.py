@@ -58,9 +58,7 @@ class EngagementLetterSendWizard(models.TransientModel):
         help="Signs the letter for the firm after the client; written on the letter.",
     )
     signatory_group_ids = fields.Many2many("res.groups", compute="_compute_signatory_group_ids")
-    problems = fields.Text(
-        string="Problems", compute="_compute_problems", help="What must be fixed before the collection is prepared."
-    )
+    problems = fields.Text(compute="_compute_problems", help="What must be fixed before the collection is prepared.")
     problems_html = fields.Html(compute="_compute_problems", sanitize=False)
 
     @api.depends("letter_id")
@@ -71,7 +69,7 @@ class EngagementLetterSendWizard(models.TransientModel):
             wizard.signer_contact_id = letter.contact_id
             wizard.manager_id = letter.manager_id
 
-    @api.depends("letter_id.signatory_id")
+    @api.depends("letter_id")
     def _compute_signatory_id(self):
         """The letter's signatory, else the firm signatory of the settings."""
         for wizard in self:
@@ -130,8 +128,8 @@ class EngagementLetterSendWizard(models.TransientModel):
         letter = self.letter_id
         values = {"mission": letter.mission_type_id.name or "", "client": letter.partner_id.name or ""}
         if letter.kind == "quote":
-            return self.env._("Quote “%(mission)s” – %(client)s", **values)
-        return self.env._("Engagement letter “%(mission)s” – %(client)s", **values)
+            return self.env._("Quote “%(mission)s” - %(client)s", **values)
+        return self.env._("Engagement letter “%(mission)s” - %(client)s", **values)
 
     @api.depends(
         "letter_id",
@@ -197,7 +195,9 @@ class EngagementLetterSendWizard(models.TransientModel):
         elif not signatory.has_group("engagement_letter_esign.group_esign_signatory"):
             problems.append(self.env._("%s does not have the Signatory right.", signatory.name))
         elif company not in signatory.company_ids:
-            problems.append(self.env._("%(user)s cannot sign for %(company)s.", user=signatory.name, company=company.name))
+            problems.append(
+                self.env._("%(user)s cannot sign for %(company)s.", user=signatory.name, company=company.name)
+            )
         else:
             if not email_normalize(signatory.partner_id.email or ""):
                 problems.append(self.env._("Firm signatory: %s has no valid e-mail address.", signatory.name))

@@ -157,9 +157,7 @@ class EsignContactImport(models.TransientModel):
                 problems.append(self.env._("the e-mail address “%s” is not valid", row["email"]))
             elif not email_domain_is_valid(email):
                 problems.append(
-                    self.env._(
-                        "the e-mail address “%s” has no valid domain name (e.g. name@company.fr)", row["email"]
-                    )
+                    self.env._("the e-mail address “%s” has no valid domain name (e.g. name@company.fr)", row["email"])
                 )
                 email = False
             elif email in seen:
