@@ -28,6 +28,8 @@ COLLECTION_STATES = [
     ("purged", "Purged"),
 ]
 PREPARATION_STATES = ("draft", "ready")
+# Kanban columns shown even when empty: the main path of a collection.
+KANBAN_STATES = ("draft", "ready", "in_progress", "done")
 ENDED_STATES = ("done", "refused", "expired", "cancelled")
 # What the proof covers: once launched, the documents, the text sent and the origin cannot change.
 FROZEN_AFTER_LAUNCH = (
@@ -86,6 +88,7 @@ class EsignCollection(models.Model):
         index=True,
         tracking=True,
         default="draft",
+        group_expand="_group_expand_states",
     )
     outcome = fields.Selection(
         [(state, label) for state, label in COLLECTION_STATES if state in ENDED_STATES],
@@ -150,6 +153,12 @@ class EsignCollection(models.Model):
     signed_count = fields.Integer(compute="_compute_progress", compute_sudo=True)
     progress = fields.Char(string="Signatures", compute="_compute_progress", compute_sudo=True)
     signer_names = fields.Char(string="Signer names", compute="_compute_progress", compute_sudo=True)
+    sealed_date = fields.Datetime(
+        string="Sealed on",
+        compute="_compute_sealed_date",
+        compute_sudo=True,
+        help="When the firm's seal closed the last document of the collection.",
+    )
     my_signer_id = fields.Many2one(
         "esign.signer",
         compute="_compute_my_signer_id",
@@ -204,6 +213,17 @@ class EsignCollection(models.Model):
                             field=self._fields[name].get_description(self.env)["string"],
                         )
                     )
+
+    @api.model
+    def _group_expand_states(self, states, domain):
+        """Kanban columns in the order of the workflow: its main steps always, the others when used."""
+        return [state for state, _label in COLLECTION_STATES if state in KANBAN_STATES or state in states]
+
+    @api.depends("document_ids.sealed_date")
+    def _compute_sealed_date(self):
+        for collection in self:
+            dates = collection.document_ids.filtered("sealed_date").mapped("sealed_date")
+            collection.sealed_date = max(dates) if dates else False
 
     @api.depends("document_ids", "signer_ids.state", "signer_ids.name")
     def _compute_progress(self):

@@ -274,6 +274,12 @@ class EsignParapheurBatch(models.Model):
         for line in lines:
             line._sign()
         lines.batch_id._finish_if_complete()
+        lines.batch_id._notify_progress()
+
+    def _notify_progress(self):
+        """Tell each signatory's open batch forms to read the batch again (state, progress, lines)."""
+        for user, batches in self.grouped("user_id").items():
+            user._bus_send("esign_parapheur_batch_progress", {"batch_ids": batches.ids})
 
     def _finish_if_complete(self):
         for batch in self:

@@ -6,9 +6,11 @@ whose ``reason`` says what is wrong with the file as a whole.
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 
+import babel
 import openpyxl
 import xlrd
 
@@ -26,6 +28,9 @@ HEADER_ALIASES = {
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_ROWS = 10000
+# One label of a domain name (IDNA-encoded) and a top-level domain: letters, or an IDNA one.
+DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+TOP_LEVEL_DOMAIN = re.compile(r"^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
 
 
 class ContactFileError(Exception):
@@ -35,6 +40,71 @@ class ContactFileError(Exception):
         super().__init__(reason, detail)
         self.reason = reason
         self.detail = detail
+
+
+def email_domain_is_valid(email):
+    """Whether the domain of a normalized address can receive mail: ``name@company.fr``, not ``name@company``."""
+    domain = (email or "").rpartition("@")[2].rstrip(".")
+    if not domain:
+        return False
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    labels = domain.split(".")
+    return (
+        len(labels) >= 2
+        and all(DOMAIN_LABEL.match(label) for label in labels)
+        and bool(TOP_LEVEL_DOMAIN.match(labels[-1]))
+    )
+
+
+def _fold(text):
+    """Lower case without accents, to compare names as people write them."""
+    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    return " ".join(text.casefold().replace("-", "_").split())
+
+
+def language_aliases(code, name, reader_langs=("en_US",)):
+    """What a person may write for an installed language: its code, its ISO code, its name as Odoo
+    spells it (``French / Français``), and its name in its own language and in each reader's language."""
+    aliases = {_fold(code), _fold(code.split("_")[0]), _fold(name)}
+    aliases.update(_fold(part) for part in name.split("/"))
+    # "French (BE) / Français (BE)": the bare name too, for the language of the country.
+    aliases.update(_fold(part.split("(")[0]) for part in name.split("/"))
+    try:
+        locale = babel.Locale.parse(code.split("@")[0])
+    except (ValueError, babel.UnknownLocaleError):
+        return aliases - {""}
+    for reader in (code, *reader_langs):
+        try:
+            aliases.add(_fold(locale.get_language_name(reader.split("@")[0])))
+            aliases.add(_fold(locale.get_display_name(reader.split("@")[0])))
+        except (ValueError, babel.UnknownLocaleError):
+            continue
+    return aliases - {""}
+
+
+def find_language(text, langs, reader_langs=("en_US",)):
+    """Installed language code for what a file says (``fr``, ``fr_FR``, ``fr-FR``, ``French``, ``Français``).
+
+    ``langs`` are (code, name) pairs of the installed languages. A bare language (``fr``, ``Français``) with
+    several installed variants picks the language's own country (fr_FR), else the first one.
+    """
+    wanted = _fold(text)
+    if not wanted:
+        return False
+    for code, _name in langs:
+        if _fold(code) == wanted:
+            return code
+    matches = [code for code, name in langs if wanted in language_aliases(code, name, reader_langs)]
+    if not matches:
+        return False
+    for code in matches:
+        iso, _sep, country = code.partition("_")
+        if country.lower() == iso.lower():
+            return code
+    return matches[0]
 
 
 def _header_key(text):

@@ -95,6 +95,7 @@ class TestLetterPdf(EngagementLetterCase):
             "NP 2300",
         ):
             self.assertIn(expected, text)
+        self.assertNotIn("RCS RCS", text, "the register's name is printed once")
 
     def test_content_changed_after_edition_needs_a_new_pdf(self):
         letter = self.make_letter()
@@ -154,11 +155,12 @@ class TestSendWizard(EngagementLetterCase):
         self.company.esign_enabled = False
         self.assert_refused(wizard, "Electronic signature is not enabled")
         self.company.esign_enabled = True
-        letter.signatory_id = False
+        # The wizard's firm signatory field, defaulted from the letter, is the one checked.
+        wizard.signatory_id = False
         self.assert_refused(wizard, "No firm signatory")
-        letter.signatory_id = self.preparer
+        wizard.signatory_id = self.preparer
         self.assert_refused(wizard, "does not have the Signatory right")
-        letter.signatory_id = self.signatory
+        wizard.signatory_id = self.signatory
         self.signatory.partner_id.mobile = False
         self.assert_refused(wizard, "Sylvie Signataire has no mobile number")
         self.signatory.partner_id.mobile = "+33 1 42 00 00 00"

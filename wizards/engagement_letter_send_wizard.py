@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize
@@ -44,6 +46,20 @@ class EngagementLetterSendWizard(models.TransientModel):
     manager_id = fields.Many2one(
         "res.users", string="File manager", compute="_compute_contact_id", store=True, precompute=True, readonly=False
     )
+    company_id = fields.Many2one(related="letter_id.company_id")
+    signatory_id = fields.Many2one(
+        "res.users",
+        string="Firm signatory",
+        compute="_compute_signatory_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+        domain="[('groups_id', 'in', signatory_group_ids), ('company_ids', 'in', company_id), ('share', '=', False)]",
+        help="Signs the letter for the firm after the client; written on the letter.",
+    )
+    signatory_group_ids = fields.Many2many("res.groups", compute="_compute_signatory_group_ids")
+    problems = fields.Text(compute="_compute_problems", help="What must be fixed before the collection is prepared.")
+    problems_html = fields.Html(compute="_compute_problems", sanitize=False)
 
     @api.depends("letter_id")
     def _compute_contact_id(self):
@@ -54,20 +70,85 @@ class EngagementLetterSendWizard(models.TransientModel):
             wizard.manager_id = letter.manager_id
 
     @api.depends("letter_id")
-    def _compute_email(self):
+    def _compute_signatory_id(self):
+        """The letter's signatory, else the firm signatory of the settings."""
         for wizard in self:
             letter = wizard.letter_id
-            what = self.env._("quote") if letter.kind == "quote" else self.env._("engagement letter")
-            wizard.email_subject = self.env._(
-                "The %(what)s of your mission: %(mission)s", what=what, mission=letter.mission_type_id.name or ""
-            )
-            wizard.email_body = self.env._(
-                "<p>Madam, Sir,</p><p>Please find attached the %(what)s of our mission “%(mission)s” for the fiscal "
-                "year %(year)s.</p><p>Kind regards,<br/>%(firm)s</p>",
-                what=what,
-                mission=letter.mission_type_id.name or "",
-                year=letter.fiscal_year_end.year if letter.fiscal_year_end else "",
-                firm=letter.company_id.name,
+            wizard.signatory_id = letter.signatory_id or letter.company_id.engagement_signatory_id
+
+    def _compute_signatory_group_ids(self):
+        self.signatory_group_ids = self.env.ref("engagement_letter_esign.group_esign_signatory")
+
+    @api.depends("letter_id", "use_esign")
+    def _compute_email(self):
+        """Signed online, the client gets a link and nothing attached; sent by e-mail, the PDF is attached."""
+        for wizard in self:
+            letter = wizard.letter_id
+            quote = letter.kind == "quote"
+            values = {
+                "mission": letter.mission_type_id.name or "",
+                "year": letter.fiscal_year_end.year if letter.fiscal_year_end else "",
+                "firm": letter.company_id.name,
+            }
+            if wizard.use_esign and quote:
+                subject = self.env._("Your quote “%(mission)s” to sign online", **values)
+                body = self.env._(
+                    "<p>Madam, Sir,</p><p>Our quote for the mission “%(mission)s”, fiscal year %(year)s, is ready "
+                    "to be signed online. You will receive a personal link by e-mail to read and sign it, with "
+                    "a code sent by SMS.</p><p>Kind regards,<br/>%(firm)s</p>",
+                    **values,
+                )
+            elif wizard.use_esign:
+                subject = self.env._("Your engagement letter “%(mission)s” to sign online", **values)
+                body = self.env._(
+                    "<p>Madam, Sir,</p><p>The engagement letter of our mission “%(mission)s”, fiscal year "
+                    "%(year)s, is ready to be signed online. You will receive a personal link by e-mail to read "
+                    "and sign it, with a code sent by SMS.</p><p>Kind regards,<br/>%(firm)s</p>",
+                    **values,
+                )
+            elif quote:
+                subject = self.env._("Your quote “%(mission)s”", **values)
+                body = self.env._(
+                    "<p>Madam, Sir,</p><p>Please find attached our quote for the mission “%(mission)s”, fiscal "
+                    "year %(year)s.</p><p>Kind regards,<br/>%(firm)s</p>",
+                    **values,
+                )
+            else:
+                subject = self.env._("Your engagement letter “%(mission)s”", **values)
+                body = self.env._(
+                    "<p>Madam, Sir,</p><p>Please find attached the engagement letter of our mission "
+                    "“%(mission)s”, fiscal year %(year)s.</p><p>Kind regards,<br/>%(firm)s</p>",
+                    **values,
+                )
+            wizard.email_subject = subject
+            wizard.email_body = body
+
+    def _collection_subject(self):
+        """The collection's title, shown on the signing page: what is signed, not an e-mail subject."""
+        letter = self.letter_id
+        values = {"mission": letter.mission_type_id.name or "", "client": letter.partner_id.name or ""}
+        if letter.kind == "quote":
+            return self.env._("Quote “%(mission)s” - %(client)s", **values)
+        return self.env._("Engagement letter “%(mission)s” - %(client)s", **values)
+
+    @api.depends(
+        "letter_id",
+        "contact_id",
+        "signer_contact_id",
+        "signatory_id",
+        "use_esign",
+        "auto_receive",
+        "billing_day",
+    )
+    def _compute_problems(self):
+        """Every check of the preparation, shown as soon as the wizard opens and on each change."""
+        for wizard in self:
+            problems = wizard._problems() if wizard.letter_id else []
+            wizard.problems = "\n".join(problems) or False
+            wizard.problems_html = (
+                Markup("<ul class='mb-0'>%s</ul>") % Markup().join(Markup("<li>%s</li>") % p for p in problems)
+                if problems
+                else False
             )
 
     # ------------------------------------------------------------------
@@ -108,12 +189,18 @@ class EngagementLetterSendWizard(models.TransientModel):
             problems.append(
                 self.env._("Electronic signature is not enabled: turn it on in Settings (%s).", company.name)
             )
-        signatory = letter.signatory_id
+        signatory = self.signatory_id
         if not signatory:
-            problems.append(self.env._("No firm signatory is set on the letter or in the settings."))
+            problems.append(self.env._("No firm signatory is set on the letter or in the settings: choose one."))
         elif not signatory.has_group("engagement_letter_esign.group_esign_signatory"):
             problems.append(self.env._("%s does not have the Signatory right.", signatory.name))
+        elif company not in signatory.company_ids:
+            problems.append(
+                self.env._("%(user)s cannot sign for %(company)s.", user=signatory.name, company=company.name)
+            )
         else:
+            if not email_normalize(signatory.partner_id.email or ""):
+                problems.append(self.env._("Firm signatory: %s has no valid e-mail address.", signatory.name))
             problem = self._mobile_problem(signatory.partner_id)
             if problem:
                 problems.append(self.env._("Firm signatory: %s", problem))
@@ -133,7 +220,7 @@ class EngagementLetterSendWizard(models.TransientModel):
     def _check(self):
         problems = self._problems()
         if problems:
-            raise UserError("\n".join(problems))
+            raise UserError(self.env._("The collection cannot be prepared yet:") + "\n- " + "\n- ".join(problems))
 
     # ------------------------------------------------------------------
     # Actions
@@ -147,6 +234,7 @@ class EngagementLetterSendWizard(models.TransientModel):
         letter.write(
             {
                 "contact_id": self.contact_id.id,
+                "signatory_id": self.signatory_id.id,
                 "manager_id": self.manager_id.id,
                 "auto_receive": self.use_esign and self.auto_receive and letter.kind == "final",
                 "billing_day": self.billing_day,
@@ -168,7 +256,7 @@ class EngagementLetterSendWizard(models.TransientModel):
         copies = self.contact_id - self.signer_contact_id
         collection = self.env["esign.collection"].create(
             {
-                "subject": self.email_subject,
+                "subject": self._collection_subject(),
                 "email_subject": self.email_subject,
                 "email_body": self.email_body,
                 "company_id": letter.company_id.id,

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize
 
-from ..services.contact_file import ContactFileError, read_contact_rows
+from ..services.contact_file import ContactFileError, email_domain_is_valid, find_language, read_contact_rows
 
 SAMPLE_ROWS = [
     (
@@ -119,15 +119,9 @@ class EsignContactImport(models.TransientModel):
 
     @api.model
     def _find_lang(self, text, langs):
-        """Installed language code for a code or a name written in the file (fr, fr_FR, Français...)."""
-        wanted = text.strip().lower().replace("-", "_")
-        for code, name in langs:
-            if wanted in (code.lower(), name.lower(), code.split("_")[0].lower()):
-                return code
-        for code, name in langs:
-            if name.lower().startswith(wanted):
-                return code
-        return False
+        """Installed language code for a code or a name written in the file (fr, fr_FR, French, Français...),
+        names read in English and in the user's language."""
+        return find_language(text, langs, reader_langs=("en_US", self.env.lang or "en_US"))
 
     def _check_rows(self, rows):
         """Line values for the preview: the status and reason of each row, partners matched in one search."""
@@ -161,6 +155,11 @@ class EsignContactImport(models.TransientModel):
                 problems.append(self.env._("the e-mail address is missing"))
             elif not email:
                 problems.append(self.env._("the e-mail address “%s” is not valid", row["email"]))
+            elif not email_domain_is_valid(email):
+                problems.append(
+                    self.env._("the e-mail address “%s” has no valid domain name (e.g. name@company.fr)", row["email"])
+                )
+                email = False
             elif email in seen:
                 problems.append(self.env._("the e-mail address %s appears twice in the file", email))
             seen.add(email)
@@ -181,7 +180,13 @@ class EsignContactImport(models.TransientModel):
             if row["lang"]:
                 values["lang"] = self._find_lang(row["lang"], langs)
                 if not values["lang"]:
-                    problems.append(self.env._("the language “%s” is not installed", row["lang"]))
+                    problems.append(
+                        self.env._(
+                            "the language “%(lang)s” is not installed (installed: %(installed)s)",
+                            lang=row["lang"],
+                            installed=", ".join(name for _code, name in langs),
+                        )
+                    )
             if problems:
                 message = "; ".join(problems)
                 values.update(status="error", message=message[:1].upper() + message[1:] + ".")
