@@ -281,7 +281,7 @@ class EsignCollection(models.Model):
         if "user_id" in vals:
             for collection in reassigned:
                 collection._log_event(
-                    "reassigned", description=self.env._("Preparer: %s", collection.user_id.name)[:500]
+                    "reassigned", description=collection.company_id._esign_env()._("Preparer: %s", collection.user_id.name)[:500]
                 )
         return result
 
@@ -504,6 +504,11 @@ class EsignCollection(models.Model):
         self._send_completion_links()
         self._notify_origin("done")
 
+    def _esign_mail_title(self):
+        """The title of the e-mails about this collection (see the layout ``mail_layout_esign``)."""
+        self.ensure_one()
+        return self.subject or self.name
+
     def _send_completion_links(self):
         """E-mail every signer and copy recipient a personal download link per document, never the files."""
         template = self.env.ref("engagement_letter_esign.mail_template_esign_completed").sudo()
@@ -522,7 +527,7 @@ class EsignCollection(models.Model):
                     esign_recipient_email=email,
                     esign_recipient_lang=lang,
                     esign_download_links=links,
-                ).send_mail(collection.id, email_layout_xmlid="mail.mail_notification_light")
+                ).send_mail(collection.id, email_layout_xmlid="engagement_letter_esign.mail_layout_esign")
 
     def _get_copy_download_url(self, partner, document):
         """A signed, expiring-with-the-retention link for a copy recipient (who has no signer token)."""
@@ -553,7 +558,9 @@ class EsignCollection(models.Model):
             "downloaded",
             document_id=document.id,
             document_sha256=document.signed_sha256,
-            description=self.env._("%(file)s downloaded by %(name)s (copy)", file=document.name, name=partner.name),
+            description=self.company_id._esign_env()._(
+                "%(file)s downloaded by %(name)s (copy)", file=document.name, name=partner.name
+            ),
             **evidence,
         )
 
@@ -615,7 +622,7 @@ class EsignCollection(models.Model):
             collection._log_document_events(
                 "certified",
                 self.env["esign.document"].union(*(document for document, _data in certified)),
-                description=self.env._("Certified by %s", company.name)[:250],
+                description=company._esign_env()._("Certified by %s", company.name)[:250],
             )
 
     def _esign_seal_documents(self, sealing=None):
@@ -663,9 +670,9 @@ class EsignCollection(models.Model):
                 "sealed",
                 documents,
                 description=(
-                    self.env._("Sealed by %s, validation data and document timestamp added", company.name)
+                    company._esign_env()._("Sealed by %s, validation data and document timestamp added", company.name)
                     if timestamper
-                    else self.env._("Sealed by %s", company.name)
+                    else company._esign_env()._("Sealed by %s", company.name)
                 )[:250],
             )
 
@@ -675,7 +682,12 @@ class EsignCollection(models.Model):
 
     def _evidence_report_filename(self):
         self.ensure_one()
-        return self.env._("Evidence report %s.pdf", self.name.replace("/", "-"))
+        return f"{self._evidence_report_title()}.pdf"
+
+    def _evidence_report_title(self):
+        """The report's name in the firm's language, also its file name: "Rapport de preuve - COL-2026-0001"."""
+        self.ensure_one()
+        return self.company_id._esign_env()._("Evidence report - %s", self.name.replace("/", "-"))
 
     def _attach_evidence_report(self):
         """Render the evidence report of each collection and keep it as an attachment of the collection.
@@ -764,10 +776,12 @@ class EsignCollection(models.Model):
         "evidence_report" follows "done" once the evidence report is attached.
         """
         with_origin = self.filtered(lambda c: c.res_model and c.res_id)
-        for res_model, collections in with_origin.grouped("res_model").items():
+        for (res_model, company), collections in with_origin.grouped(lambda c: (c.res_model, c.company_id)).items():
             model = self.env.get(res_model)
             if model is not None and hasattr(model, "_on_esign_collection_event"):
-                model._on_esign_collection_event(collections, event, signer=signer)
+                # What the firm's records say, they say in the firm's language, whoever's step it was.
+                model = model.with_context(lang=company._esign_lang())
+                model._on_esign_collection_event(collections.with_env(model.env), event, signer=signer)
 
     def _end(self, outcome):
         now = fields.Datetime.now()
@@ -874,12 +888,18 @@ class EsignCollection(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _run_due_batches(self, where, params, process, batch_size):
-        """Process due collections batch by batch, committing and reporting progress."""
+        """Process due collections batch by batch, committing and reporting progress; each firm's
+        collections in the firm's language, that of the notes and activities its people read."""
         self.env.flush_all()
+
+        def process_in_firm_lang(batch):
+            for company, collections in batch.grouped("company_id").items():
+                process(collections.with_context(lang=company._esign_lang()))
+
         done = self.env["ir.cron"]._esign_process_in_chunks(
             self._count_due(where, params),
             lambda: self._claim_due(where, params, batch_size),
-            process,
+            process_in_firm_lang,
         )
         # Also when nothing was due: the run is finished.
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
@@ -900,7 +920,7 @@ class EsignCollection(models.Model):
         self._log_event("expired")
         template = self.env.ref("engagement_letter_esign.mail_template_esign_expired").sudo()
         for collection in self:
-            template.send_mail(collection.id, email_layout_xmlid="mail.mail_notification_light")
+            template.send_mail(collection.id, email_layout_xmlid="engagement_letter_esign.mail_layout_esign")
         self._message_log_batch(
             {
                 collection.id: Markup("<p>%s</p>") % self.env._("The deadline passed: the collection expired.")
@@ -1022,7 +1042,9 @@ class EsignCollection(models.Model):
                     collection._log_document_events(
                         "archive_timestamp",
                         due,
-                        description=self.env._("Validation data and archive timestamp renewed")[:250],
+                        description=collection.company_id._esign_env()._(
+                            "Validation data and archive timestamp renewed"
+                        )[:250],
                     )
             except UserError as error:
                 _logger.warning("Archive timestamp of %s not renewed, to retry: %s", collection.name, error.args[0])
@@ -1041,7 +1063,8 @@ class EsignCollection(models.Model):
 
     def _auto_remind(self):
         self.with_context(tracking_disable=True)._esign_write({"last_reminder_date": fields.Datetime.now()})
-        self._log_event("reminded", description=self.env._("Automatic reminder"))
+        for company, collections in self.grouped("company_id").items():
+            collections._log_event("reminded", description=company._esign_env()._("Automatic reminder"))
         self.signer_ids.filtered(lambda s: s.state == "to_sign")._send_signing_request(reminder=True)
 
     # ------------------------------------------------------------------

@@ -70,20 +70,21 @@ class _SignerHolder:
         return rendered[signer.id]
 
     def sent_description(self, masked):
-        return self.env._("Code sent by SMS to %s", masked)
+        return self.company._esign_env()._("Code sent by SMS to %s", masked)
 
     def warn_blocked(self, evidence):
         signer = self.signer
         collection = signer.collection_id
         collection._log_event("signer_blocked", signer_id=signer.id)
-        message = self.env._(
+        firm_env = self.company._esign_env()
+        message = firm_env._(
             "%s entered too many wrong codes: their signature is blocked. "
             "Check their mobile number with them, then start a new collection.",
             signer.name,
         )
         collection._notify_preparer(Markup("<p>%s</p>") % message)
         collection._schedule_preparer_activity(
-            "mail.mail_activity_data_warning", self.env._("Signer blocked after wrong codes: %s", signer.name)
+            "mail.mail_activity_data_warning", firm_env._("Signer blocked after wrong codes: %s", signer.name)
         )
 
     # What the signer reads
@@ -163,7 +164,7 @@ class _BatchHolder(_SignerHolder):
         )
 
     def sent_description(self, masked):
-        return self.env._(
+        return self.company._esign_env()._(
             "Parapheur code of batch %(batch)s sent by SMS to %(mobile)s", batch=self.batch.name, mobile=masked
         )
 
@@ -171,10 +172,11 @@ class _BatchHolder(_SignerHolder):
         self.log(
             "signer_blocked",
             evidence,
-            self.env._("Parapheur blocked for %s after too many wrong codes", self.owner.name),
+            self.company._esign_env()._("Parapheur blocked for %s after too many wrong codes", self.owner.name),
         )
         collections = self.batch.sudo().line_ids.collection_id
-        message = self.env._(
+        firm_env = self.company._esign_env()
+        message = firm_env._(
             "%(name)s entered too many wrong codes in the parapheur: signing from the parapheur is blocked "
             "for them for %(hours)s hours. Check with them that nobody else uses their session.",
             name=self.owner.name,
@@ -183,7 +185,7 @@ class _BatchHolder(_SignerHolder):
         collections._notify_preparer(Markup("<p>%s</p>") % message)
         collections._schedule_preparer_activity(
             "mail.mail_activity_data_warning",
-            self.env._("Signatory blocked in the parapheur after wrong codes: %s", self.owner.name),
+            firm_env._("Signatory blocked in the parapheur after wrong codes: %s", self.owner.name),
         )
 
     def text_blocked(self):
@@ -436,7 +438,7 @@ class EsignOtp(models.Model):
             holder.log(
                 "otp_send_failed",
                 evidence,
-                self.env._("SMS to %(mobile)s failed: %(detail)s", mobile=masked, detail=error.detail),
+                holder.company._esign_env()._("SMS to %(mobile)s failed: %(detail)s", mobile=masked, detail=error.detail),
             )
             return {"error": holder.text_send_failed(error)}
         # A replaced code keeps its wrong tries: they still count toward blocking.
@@ -499,7 +501,9 @@ class EsignOtp(models.Model):
             return holder.text_expired()
         if otp._matches(code):
             otp._esign_write({"state": "used"})
-            holder.log("otp_verified", evidence, self.env._("Code checked for %s", mask_mobile(otp.mobile)))
+            holder.log(
+                "otp_verified", evidence, holder.company._esign_env()._("Code checked for %s", mask_mobile(otp.mobile))
+            )
             return False
         attempts = otp.attempts + 1
         max_attempts = holder.company.esign_otp_max_attempts
@@ -509,7 +513,7 @@ class EsignOtp(models.Model):
         holder.log(
             "otp_failed",
             evidence,
-            self.env._("Wrong code (%(tries)s of %(max)s)", tries=attempts, max=max_attempts),
+            holder.company._esign_env()._("Wrong code (%(tries)s of %(max)s)", tries=attempts, max=max_attempts),
         )
         if not locked:
             return holder.text_tries_left(min(max_attempts - attempts, left_before_block))
