@@ -339,11 +339,21 @@ class EsignCollection(models.Model):
             ]
         )
 
+    def _preparer_env(self):
+        """An environment speaking the preparer's language (else the firm's): the notes and activities
+        of a collection are theirs to read, whoever's step it was (a client, a scheduled action)."""
+        self.ensure_one()
+        lang = self.user_id.lang
+        if lang not in dict(self.env["res.lang"].get_installed()):
+            lang = self.company_id._esign_lang()
+        return self.with_context(lang=lang).env
+
     def _notify_preparer(self, body, subtype_xmlid="mail.mt_note"):
-        """Post a step on the chatter and make sure the preparer hears of it."""
+        """Post a step on the chatter and make sure the preparer hears of it; ``body`` is the note, or
+        a function of an environment that writes it in the preparer's language."""
         for collection in self:
             collection.message_post(
-                body=body,
+                body=body(collection._preparer_env()) if callable(body) else body,
                 subtype_xmlid=subtype_xmlid,
                 partner_ids=collection.user_id.partner_id.ids,
             )
@@ -433,7 +443,7 @@ class EsignCollection(models.Model):
                 }
             )
         self._log_event("launched")
-        self._notify_preparer(Markup("<p>%s</p>") % self.env._("The collection was launched."))
+        self._notify_preparer(lambda env: Markup("<p>%s</p>") % env._("The collection was launched."))
         self._notify_origin("launched")
         self._advance()
         return True
@@ -486,8 +496,8 @@ class EsignCollection(models.Model):
                 if not collection.seal_attempts:
                     # Told once: the queue retries on its own, waiting longer each time.
                     collection._notify_preparer(
-                        Markup("<p>%s</p><p>%s</p>")
-                        % (self.env._("The seal could not be applied yet; it will be retried."), message)
+                        lambda env, message=message: Markup("<p>%s</p><p>%s</p>")
+                        % (env._("The seal could not be applied yet; it will be retried."), message)
                     )
                 collection._esign_write(
                     {"seal_attempt_date": now, "seal_error": message, "seal_attempts": collection.seal_attempts + 1}
@@ -497,7 +507,7 @@ class EsignCollection(models.Model):
         self._end("done")
         self._log_event("completed")
         self._notify_preparer(
-            Markup("<p>%s</p>") % self.env._("Every signer has signed: the collection is done."),
+            lambda env: Markup("<p>%s</p>") % env._("Every signer has signed: the collection is done."),
             subtype_xmlid="engagement_letter_esign.mt_collection_done",
         )
         self._on_done()
@@ -827,7 +837,9 @@ class EsignCollection(models.Model):
                 description=self.env._("Deadline pushed to %s", fields.Datetime.to_string(collection.deadline)),
             )
             collection.signer_ids.filtered(lambda s: s.state == "to_sign")._send_signing_request(reminder=True)
-        self._notify_preparer(Markup("<p>%s</p>") % self.env._("The signers were reminded and the deadline pushed."))
+        self._notify_preparer(
+            lambda env: Markup("<p>%s</p>") % env._("The signers were reminded and the deadline pushed.")
+        )
         return True
 
     def action_open_cancel_wizard(self):
@@ -856,7 +868,7 @@ class EsignCollection(models.Model):
         self._esign_write({"cancel_reason": reason.strip()})
         self._log_event("cancelled", description=reason.strip()[:500])
         self._notify_preparer(
-            Markup("<p>%s</p><p>%s</p>") % (self.env._("The collection was cancelled."), reason.strip()),
+            lambda env: Markup("<p>%s</p><p>%s</p>") % (env._("The collection was cancelled."), reason.strip()),
             subtype_xmlid="engagement_letter_esign.mt_collection_stopped",
         )
         self._notify_origin("cancelled")
@@ -923,18 +935,20 @@ class EsignCollection(models.Model):
             template.send_mail(collection.id, email_layout_xmlid="engagement_letter_esign.mail_layout_esign")
         self._message_log_batch(
             {
-                collection.id: Markup("<p>%s</p>") % self.env._("The deadline passed: the collection expired.")
+                collection.id: Markup("<p>%s</p>")
+                % collection._preparer_env()._("The deadline passed: the collection expired.")
                 for collection in self
             }
         )
         self._schedule_preparer_activity(
             "engagement_letter_esign.mail_activity_type_esign_expired",
-            self.env._("Expired collection: remind the signers or cancel it"),
+            lambda env: env._("Expired collection: remind the signers or cancel it"),
         )
         self._notify_origin("expired")
 
     def _schedule_preparer_activity(self, activity_type_xmlid, summary):
-        """One activity per collection for its preparer, created in one batch."""
+        """One activity per collection for its preparer, created in one batch; ``summary`` is the text, or
+        a function of an environment that writes it in the preparer's language."""
         activity_type = self.env.ref(activity_type_xmlid)
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
@@ -944,7 +958,7 @@ class EsignCollection(models.Model):
                     "res_model_id": model_id,
                     "res_id": collection.id,
                     "activity_type_id": activity_type.id,
-                    "summary": summary,
+                    "summary": summary(collection._preparer_env()) if callable(summary) else summary,
                     "user_id": collection.user_id.id,
                     "date_deadline": today,
                 }
@@ -969,7 +983,7 @@ class EsignCollection(models.Model):
         self._message_log_batch(
             {
                 collection.id: Markup("<p>%s</p>")
-                % self.env._(
+                % collection._preparer_env()._(
                     "The retention period ended: the documents were purged; "
                     "their hashes and the proof journal are kept."
                 )

@@ -76,15 +76,16 @@ class _SignerHolder:
         signer = self.signer
         collection = signer.collection_id
         collection._log_event("signer_blocked", signer_id=signer.id)
-        firm_env = self.company._esign_env()
-        message = firm_env._(
-            "%s entered too many wrong codes: their signature is blocked. "
-            "Check their mobile number with them, then start a new collection.",
-            signer.name,
+        collection._notify_preparer(
+            lambda env: Markup("<p>%s</p>")
+            % env._(
+                "%s entered too many wrong codes: their signature is blocked. "
+                "Check their mobile number with them, then start a new collection.",
+                signer.name,
+            )
         )
-        collection._notify_preparer(Markup("<p>%s</p>") % message)
         collection._schedule_preparer_activity(
-            "mail.mail_activity_data_warning", firm_env._("Signer blocked after wrong codes: %s", signer.name)
+            "mail.mail_activity_data_warning", lambda env: env._("Signer blocked after wrong codes: %s", signer.name)
         )
 
     # What the signer reads
@@ -175,17 +176,18 @@ class _BatchHolder(_SignerHolder):
             self.company._esign_env()._("Parapheur blocked for %s after too many wrong codes", self.owner.name),
         )
         collections = self.batch.sudo().line_ids.collection_id
-        firm_env = self.company._esign_env()
-        message = firm_env._(
-            "%(name)s entered too many wrong codes in the parapheur: signing from the parapheur is blocked "
-            "for them for %(hours)s hours. Check with them that nobody else uses their session.",
-            name=self.owner.name,
-            hours=int(OWNER_WINDOW.total_seconds() // 3600),
+        collections._notify_preparer(
+            lambda env: Markup("<p>%s</p>")
+            % env._(
+                "%(name)s entered too many wrong codes in the parapheur: signing from the parapheur is blocked "
+                "for them for %(hours)s hours. Check with them that nobody else uses their session.",
+                name=self.owner.name,
+                hours=int(OWNER_WINDOW.total_seconds() // 3600),
+            )
         )
-        collections._notify_preparer(Markup("<p>%s</p>") % message)
         collections._schedule_preparer_activity(
             "mail.mail_activity_data_warning",
-            firm_env._("Signatory blocked in the parapheur after wrong codes: %s", self.owner.name),
+            lambda env: env._("Signatory blocked in the parapheur after wrong codes: %s", self.owner.name),
         )
 
     def text_blocked(self):

@@ -255,7 +255,9 @@ class EsignSigner(models.Model):
                     f"{s.name} ({s.signing_order})" for s in collection.signer_ids.sorted("signing_order")
                 )
                 collection._log_event("reordered", description=order[:500])
-                collection._notify_preparer(Markup("<p>%s</p>") % self.env._("New signing order: %s", order))
+                collection._notify_preparer(
+                    lambda env, order=order: Markup("<p>%s</p>") % env._("New signing order: %s", order)
+                )
             running._advance()
         return result
 
@@ -280,8 +282,8 @@ class EsignSigner(models.Model):
         )
         self.collection_id._log_event("contact_changed", signer_id=self.id, description=description[:500])
         self.collection_id._notify_preparer(
-            Markup("<p>%s</p>")
-            % self.env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(shown))
+            lambda env: Markup("<p>%s</p>")
+            % env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(shown))
         )
 
     def _check_reorder(self, new_order):

@@ -117,15 +117,24 @@ class TestFrenchOutputs(EsignPortalMixin, EsignCase):
         for mail in mails:
             body = readable(mail.body_html)
             self.assertFrenchOnly(f"{mail.subject} {body}", f"the e-mail {mail.subject!r}")
-            self.assertNotIn(" Signataire ", f" {body} ", "no model name as a header")
-        invitation = readable(mails.filtered(lambda m: m.email_to == client.email)[:1].body_html)
+            self.assertNotRegex(body, r"\b(Votre|Your) (Signataire|Collecte)", "no model name as a header")
+        invitation_html = mails.filtered(lambda m: m.email_to == client.email)[:1].body_html
+        invitation = readable(invitation_html)
         self.assertIn("Signature électronique Lettre de mission 2026", invitation)
-        self.assertEqual(invitation.count("Madame, Monsieur"), 1)
+        self.assertEqual(invitation_html.count("<p>Madame, Monsieur,</p>"), 1, "the firm's message once")
         self.assertNotIn("Bonjour", invitation, "one greeting, the firm's own")
         self.assertIn("16 décembre 2026 à 10:41", invitation, "the deadline in Paris time, without seconds")
 
         messages = self.env["mail.message"].search(
-            [("model", "in", ("esign.collection", "esign.parapheur.batch")), ("res_id", "in", (collection | batch).ids)]
+            [
+                "|",
+                "&",
+                ("model", "=", "esign.collection"),
+                ("res_id", "=", collection.id),
+                "&",
+                ("model", "=", "esign.parapheur.batch"),
+                ("res_id", "=", batch.id),
+            ]
         )
         self.assertTrue(messages)
         for message in messages:
