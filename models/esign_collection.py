@@ -281,7 +281,8 @@ class EsignCollection(models.Model):
         if "user_id" in vals:
             for collection in reassigned:
                 collection._log_event(
-                    "reassigned", description=collection.company_id._esign_env()._("Preparer: %s", collection.user_id.name)[:500]
+                    "reassigned",
+                    description=collection.company_id._esign_env()._("Preparer: %s", collection.user_id.name)[:500],
                 )
         return result
 
@@ -496,8 +497,10 @@ class EsignCollection(models.Model):
                 if not collection.seal_attempts:
                     # Told once: the queue retries on its own, waiting longer each time.
                     collection._notify_preparer(
-                        lambda env, message=message: Markup("<p>%s</p><p>%s</p>")
-                        % (env._("The seal could not be applied yet; it will be retried."), message)
+                        lambda env, message=message: (
+                            Markup("<p>%s</p><p>%s</p>")
+                            % (env._("The seal could not be applied yet; it will be retried."), message)
+                        )
                     )
                 collection._esign_write(
                     {"seal_attempt_date": now, "seal_error": message, "seal_attempts": collection.seal_attempts + 1}

@@ -77,11 +77,13 @@ class _SignerHolder:
         collection = signer.collection_id
         collection._log_event("signer_blocked", signer_id=signer.id)
         collection._notify_preparer(
-            lambda env: Markup("<p>%s</p>")
-            % env._(
-                "%s entered too many wrong codes: their signature is blocked. "
-                "Check their mobile number with them, then start a new collection.",
-                signer.name,
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._(
+                    "%s entered too many wrong codes: their signature is blocked. "
+                    "Check their mobile number with them, then start a new collection.",
+                    signer.name,
+                )
             )
         )
         collection._schedule_preparer_activity(
@@ -177,12 +179,14 @@ class _BatchHolder(_SignerHolder):
         )
         collections = self.batch.sudo().line_ids.collection_id
         collections._notify_preparer(
-            lambda env: Markup("<p>%s</p>")
-            % env._(
-                "%(name)s entered too many wrong codes in the parapheur: signing from the parapheur is blocked "
-                "for them for %(hours)s hours. Check with them that nobody else uses their session.",
-                name=self.owner.name,
-                hours=int(OWNER_WINDOW.total_seconds() // 3600),
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._(
+                    "%(name)s entered too many wrong codes in the parapheur: signing from the parapheur is blocked "
+                    "for them for %(hours)s hours. Check with them that nobody else uses their session.",
+                    name=self.owner.name,
+                    hours=int(OWNER_WINDOW.total_seconds() // 3600),
+                )
             )
         )
         collections._schedule_preparer_activity(
@@ -440,7 +444,9 @@ class EsignOtp(models.Model):
             holder.log(
                 "otp_send_failed",
                 evidence,
-                holder.company._esign_env()._("SMS to %(mobile)s failed: %(detail)s", mobile=masked, detail=error.detail),
+                holder.company._esign_env()._(
+                    "SMS to %(mobile)s failed: %(detail)s", mobile=masked, detail=error.detail
+                ),
             )
             return {"error": holder.text_send_failed(error)}
         # A replaced code keeps its wrong tries: they still count toward blocking.

@@ -282,8 +282,10 @@ class EsignSigner(models.Model):
         )
         self.collection_id._log_event("contact_changed", signer_id=self.id, description=description[:500])
         self.collection_id._notify_preparer(
-            lambda env: Markup("<p>%s</p>")
-            % env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(shown))
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(shown))
+            )
         )
 
     def _check_reorder(self, new_order):
@@ -369,7 +371,10 @@ class EsignSigner(models.Model):
     def _portal_log_view(self, **evidence):
         self.ensure_one()
         self.collection_id._log_event(
-            "viewed", signer_id=self.id, description=self.company_id._esign_env()._("Signing page opened by %s", self.name), **evidence
+            "viewed",
+            signer_id=self.id,
+            description=self.company_id._esign_env()._("Signing page opened by %s", self.name),
+            **evidence,
         )
 
     def _log_download(self, document, **evidence):

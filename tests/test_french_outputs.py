@@ -8,6 +8,7 @@ from cryptography.x509.oid import NameOID
 from odoo import Command
 from odoo.tests import freeze_time, tagged
 from odoo.tools.misc import file_path
+from odoo.tools.safe_eval import safe_eval
 
 from .common import EsignCase, make_png
 from .test_evidence_report import pdf_text
@@ -22,7 +23,9 @@ NOT_WORDS = re.compile(r"<[^>]*>|%\(\w+\)s|%s|\{\{.*?\}\}|\n")
 def english_phrases():
     """The addon's English sentences a French reader must never meet: every run of four words or more
     of the .pot's source strings that its French translation does not use too."""
-    translations = {entry.msgid: entry.msgstr for entry in polib.pofile(file_path("engagement_letter_esign/i18n/fr.po"))}
+    translations = {
+        entry.msgid: entry.msgstr for entry in polib.pofile(file_path("engagement_letter_esign/i18n/fr.po"))
+    }
     phrases = set()
     for entry in polib.pofile(file_path("engagement_letter_esign/i18n/engagement_letter_esign.pot")):
         french = translations.get(entry.msgid) or ""
@@ -104,6 +107,12 @@ class TestFrenchOutputs(EsignPortalMixin, EsignCase):
 
         report = collection.evidence_report_id
         self.assertEqual(report.name, f"Rapport de preuve - {collection.name.replace('/', '-')}.pdf")
+        action = self.env.ref("engagement_letter_esign.action_report_esign_evidence")
+        self.assertEqual(
+            safe_eval(action.print_report_name, {"object": collection.with_context(lang="en_US")}),
+            report.name.removesuffix(".pdf"),
+            "downloaded by an English user, the file keeps the firm's name",
+        )
         text = " ".join(pdf_text(base64.b64decode(report.datas)).split())
         for french in ("Rapport de preuve", "Signataires", "Journal de preuve", "2 décembre 2026 à 10:42"):
             self.assertIn(french, text)
