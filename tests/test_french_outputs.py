@@ -148,6 +148,19 @@ class TestFrenchOutputs(EsignPortalMixin, EsignCase):
         self.assertTrue(messages)
         for message in messages:
             self.assertFrenchOnly(f"{message.subject or ''} {readable(message.body)}", "a chatter message")
+        verified = (
+            self.env["esign.verification"]
+            .with_context(lang="fr_FR")
+            ._check_public_upload(collection.document_ids._current_pdf(), "lettre.pdf")
+        )
+        self.assertIn(
+            "Autorité de signature électronique de Cabinet Durand",
+            [signature["issuer_name"] for signature in verified["signatures"]],
+        )
+        shown = ("kind_label", "issuer_name", "signing_time_label", "coverage_label", "verdict_label", "notice")
+        for signature in verified["signatures"]:
+            self.assertFrenchOnly(" ".join(str(signature[key] or "") for key in shown), "the verifier page")
+        self.assertIn("2 décembre 2026 à 10:42", [s["signing_time_label"] for s in verified["signatures"]])
         notice = messages.filtered(lambda m: m.model == "esign.parapheur.batch")
         self.assertIn("1 signé(s), 0 non signé(s)", readable(notice.body))
 
@@ -157,6 +170,12 @@ class TestFrenchOutputs(EsignPortalMixin, EsignCase):
         authority = company.with_context(lang="en_US")._esign_authority()
         [common_name] = authority.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         self.assertEqual(common_name.value, "Autorité de signature électronique de Cabinet Lefèvre")
+        line = self.env["esign.verification.line"].with_context(lang="fr_FR")
+        self.assertEqual(
+            line._issuer_label("Cabinet Lefèvre - Electronic signature authority"),
+            "Autorité de signature électronique de Cabinet Lefèvre",
+            "an authority made before names were translated reads in French too",
+        )
 
     def test_dates_in_the_firm_time_zone_without_seconds(self):
         moment = "2026-07-14 08:05:59"
