@@ -117,6 +117,15 @@ class TestFrenchOutputs(EsignPortalMixin, EsignCase):
         for french in ("Rapport de preuve", "Signataires", "Journal de preuve", "2 décembre 2026 à 10:42"):
             self.assertIn(french, text)
         self.assertFrenchOnly(text, "the evidence report")
+        printed, _format = (
+            self.env["ir.actions.report"]
+            .with_user(self.preparer)
+            .with_context(lang="en_US", force_report_rendering=True)
+            ._render_qweb_pdf("engagement_letter_esign.action_report_esign_evidence", collection.ids)
+        )
+        printed_text = " ".join(pdf_text(printed).split())
+        self.assertIn("Rapport de preuve", printed_text, "printed by an English user, still the firm's language")
+        self.assertFrenchOnly(printed_text, "the evidence report printed by an English user")
 
         emails = set(self.french_partners.mapped("email")) | {self.copy.email}
         mails = self.env["mail.mail"].search(
