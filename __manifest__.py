@@ -18,6 +18,7 @@
         "data/ir_sequence_data.xml",
         "data/mail_message_subtype_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/mail_layout_templates.xml",
         "data/mail_template_data.xml",
         "data/mail_template_notification_data.xml",
         "data/sms_template_data.xml",

@@ -306,7 +306,8 @@ class EsignCollection(models.Model):
         if "user_id" in vals:
             for collection in reassigned:
                 collection._log_event(
-                    "reassigned", description=self.env._("Preparer: %s", collection.user_id.name)[:500]
+                    "reassigned",
+                    description=collection.company_id._esign_env()._("Preparer: %s", collection.user_id.name)[:500],
                 )
         return result
 
@@ -364,11 +365,21 @@ class EsignCollection(models.Model):
             ]
         )
 
+    def _preparer_env(self):
+        """An environment speaking the preparer's language (else the firm's): the notes and activities
+        of a collection are theirs to read, whoever's step it was (a client, a scheduled action)."""
+        self.ensure_one()
+        lang = self.user_id.lang
+        if lang not in dict(self.env["res.lang"].get_installed()):
+            lang = self.company_id._esign_lang()
+        return self.with_context(lang=lang).env
+
     def _notify_preparer(self, body, subtype_xmlid="mail.mt_note"):
-        """Post a step on the chatter and make sure the preparer hears of it."""
+        """Post a step on the chatter and make sure the preparer hears of it; ``body`` is the note, or
+        a function of an environment that writes it in the preparer's language."""
         for collection in self:
             collection.message_post(
-                body=body,
+                body=body(collection._preparer_env()) if callable(body) else body,
                 subtype_xmlid=subtype_xmlid,
                 partner_ids=collection.user_id.partner_id.ids,
             )
@@ -464,7 +475,7 @@ class EsignCollection(models.Model):
                 }
             )
         self._log_event("launched")
-        self._notify_preparer(Markup("<p>%s</p>") % self.env._("The collection was launched."))
+        self._notify_preparer(lambda env: Markup("<p>%s</p>") % env._("The collection was launched."))
         self._notify_origin("launched")
         self._advance()
         return True
@@ -517,8 +528,10 @@ class EsignCollection(models.Model):
                 if not collection.seal_attempts:
                     # Told once: the queue retries on its own, waiting longer each time.
                     collection._notify_preparer(
-                        Markup("<p>%s</p><p>%s</p>")
-                        % (self.env._("The seal could not be applied yet; it will be retried."), message)
+                        lambda env, message=message: (
+                            Markup("<p>%s</p><p>%s</p>")
+                            % (env._("The seal could not be applied yet; it will be retried."), message)
+                        )
                     )
                 collection._esign_write(
                     {"seal_attempt_date": now, "seal_error": message, "seal_attempts": collection.seal_attempts + 1}
@@ -528,12 +541,17 @@ class EsignCollection(models.Model):
         self._end("done")
         self._log_event("completed")
         self._notify_preparer(
-            Markup("<p>%s</p>") % self.env._("Every signer has signed: the collection is done."),
+            lambda env: Markup("<p>%s</p>") % env._("Every signer has signed: the collection is done."),
             subtype_xmlid="engagement_letter_esign.mt_collection_done",
         )
         self._on_done()
         self._send_completion_links()
         self._notify_origin("done")
+
+    def _esign_mail_title(self):
+        """The title of the e-mails about this collection (see the layout ``mail_layout_esign``)."""
+        self.ensure_one()
+        return self.subject or self.name
 
     def _send_completion_links(self):
         """E-mail every signer and copy recipient a personal download link per document, never the files."""
@@ -553,7 +571,7 @@ class EsignCollection(models.Model):
                     esign_recipient_email=email,
                     esign_recipient_lang=lang,
                     esign_download_links=links,
-                ).send_mail(collection.id, email_layout_xmlid="mail.mail_notification_light")
+                ).send_mail(collection.id, email_layout_xmlid="engagement_letter_esign.mail_layout_esign")
 
     def _get_copy_download_url(self, partner, document):
         """A signed, expiring-with-the-retention link for a copy recipient (who has no signer token)."""
@@ -584,7 +602,9 @@ class EsignCollection(models.Model):
             "downloaded",
             document_id=document.id,
             document_sha256=document.signed_sha256,
-            description=self.env._("%(file)s downloaded by %(name)s (copy)", file=document.name, name=partner.name),
+            description=self.company_id._esign_env()._(
+                "%(file)s downloaded by %(name)s (copy)", file=document.name, name=partner.name
+            ),
             **evidence,
         )
 
@@ -704,7 +724,7 @@ class EsignCollection(models.Model):
             collection._log_document_events(
                 "certified",
                 self.env["esign.document"].union(*(document for document, _data in certified)),
-                description=self.env._("Certified by %s", company.name)[:250],
+                description=company._esign_env()._("Certified by %s", company.name)[:250],
             )
 
     def _esign_tell_fallbacks(self, layouts):
@@ -776,9 +796,9 @@ class EsignCollection(models.Model):
                 "sealed",
                 documents,
                 description=(
-                    self.env._("Sealed by %s, validation data and document timestamp added", company.name)
+                    company._esign_env()._("Sealed by %s, validation data and document timestamp added", company.name)
                     if timestamper
-                    else self.env._("Sealed by %s", company.name)
+                    else company._esign_env()._("Sealed by %s", company.name)
                 )[:250],
             )
 
@@ -788,7 +808,12 @@ class EsignCollection(models.Model):
 
     def _evidence_report_filename(self):
         self.ensure_one()
-        return self.env._("Evidence report %s.pdf", self.name.replace("/", "-"))
+        return f"{self._evidence_report_title()}.pdf"
+
+    def _evidence_report_title(self):
+        """The report's name in the firm's language, also its file name: "Rapport de preuve - COL-2026-0001"."""
+        self.ensure_one()
+        return self.company_id._esign_env()._("Evidence report - %s", self.name.replace("/", "-"))
 
     def _attach_evidence_report(self):
         """Render the evidence report of each collection and keep it as an attachment of the collection.
@@ -877,10 +902,12 @@ class EsignCollection(models.Model):
         "evidence_report" follows "done" once the evidence report is attached.
         """
         with_origin = self.filtered(lambda c: c.res_model and c.res_id)
-        for res_model, collections in with_origin.grouped("res_model").items():
+        for (res_model, company), collections in with_origin.grouped(lambda c: (c.res_model, c.company_id)).items():
             model = self.env.get(res_model)
             if model is not None and hasattr(model, "_on_esign_collection_event"):
-                model._on_esign_collection_event(collections, event, signer=signer)
+                # What the firm's records say, they say in the firm's language, whoever's step it was.
+                model = model.with_context(lang=company._esign_lang())
+                model._on_esign_collection_event(collections.with_env(model.env), event, signer=signer)
 
     def _end(self, outcome):
         now = fields.Datetime.now()
@@ -926,7 +953,9 @@ class EsignCollection(models.Model):
                 description=self.env._("Deadline pushed to %s", fields.Datetime.to_string(collection.deadline)),
             )
             collection.signer_ids.filtered(lambda s: s.state == "to_sign")._send_signing_request(reminder=True)
-        self._notify_preparer(Markup("<p>%s</p>") % self.env._("The signers were reminded and the deadline pushed."))
+        self._notify_preparer(
+            lambda env: Markup("<p>%s</p>") % env._("The signers were reminded and the deadline pushed.")
+        )
         return True
 
     def action_open_cancel_wizard(self):
@@ -955,7 +984,7 @@ class EsignCollection(models.Model):
         self._esign_write({"cancel_reason": reason.strip()})
         self._log_event("cancelled", description=reason.strip()[:500])
         self._notify_preparer(
-            Markup("<p>%s</p><p>%s</p>") % (self.env._("The collection was cancelled."), reason.strip()),
+            lambda env: Markup("<p>%s</p><p>%s</p>") % (env._("The collection was cancelled."), reason.strip()),
             subtype_xmlid="engagement_letter_esign.mt_collection_stopped",
         )
         self._notify_origin("cancelled")
@@ -980,6 +1009,16 @@ class EsignCollection(models.Model):
         return SQL("FROM esign_collection claimed WHERE %s", SQL(condition, *params))
 
     @api.model
+    def _esign_process_due(self, due, process, chunk_size, order=None):
+        """Each firm's collections in the firm's language, that of the notes and activities its people read."""
+
+        def process_in_firm_lang(batch):
+            for company, collections in batch.grouped("company_id").items():
+                process(collections.with_context(lang=company._esign_lang()))
+
+        return super()._esign_process_due(due, process_in_firm_lang, chunk_size, order)
+
+    @api.model
     def _cron_expire(self, batch_size=CRON_BATCH_SIZE):
         """Expire the collections in progress whose deadline has passed."""
         return self._esign_process_due(
@@ -993,21 +1032,23 @@ class EsignCollection(models.Model):
         self._log_event("expired")
         template = self.env.ref("engagement_letter_esign.mail_template_esign_expired").sudo()
         for collection in self:
-            template.send_mail(collection.id, email_layout_xmlid="mail.mail_notification_light")
+            template.send_mail(collection.id, email_layout_xmlid="engagement_letter_esign.mail_layout_esign")
         self._message_log_batch(
             {
-                collection.id: Markup("<p>%s</p>") % self.env._("The deadline passed: the collection expired.")
+                collection.id: Markup("<p>%s</p>")
+                % collection._preparer_env()._("The deadline passed: the collection expired.")
                 for collection in self
             }
         )
         self._schedule_preparer_activity(
             "engagement_letter_esign.mail_activity_type_esign_expired",
-            self.env._("Expired collection: remind the signers or cancel it"),
+            lambda env: env._("Expired collection: remind the signers or cancel it"),
         )
         self._notify_origin("expired")
 
     def _schedule_preparer_activity(self, activity_type_xmlid, summary):
-        """One activity per collection for its preparer, created in one batch."""
+        """One activity per collection for its preparer, created in one batch; ``summary`` is the text, or
+        a function of an environment that writes it in the preparer's language."""
         activity_type = self.env.ref(activity_type_xmlid)
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
@@ -1017,7 +1058,7 @@ class EsignCollection(models.Model):
                     "res_model_id": model_id,
                     "res_id": collection.id,
                     "activity_type_id": activity_type.id,
-                    "summary": summary,
+                    "summary": summary(collection._preparer_env()) if callable(summary) else summary,
                     "user_id": collection.user_id.id,
                     "date_deadline": today,
                 }
@@ -1043,7 +1084,7 @@ class EsignCollection(models.Model):
         self._message_log_batch(
             {
                 collection.id: Markup("<p>%s</p>")
-                % self.env._(
+                % collection._preparer_env()._(
                     "The retention period ended: the documents were purged; "
                     "their hashes and the proof journal are kept."
                 )
@@ -1119,7 +1160,9 @@ class EsignCollection(models.Model):
                     collection._log_document_events(
                         "archive_timestamp",
                         due,
-                        description=self.env._("Validation data and archive timestamp renewed")[:250],
+                        description=collection.company_id._esign_env()._(
+                            "Validation data and archive timestamp renewed"
+                        )[:250],
                     )
             except UserError as error:
                 _logger.warning("Archive timestamp of %s not renewed, to retry: %s", collection.name, error.args[0])
@@ -1140,7 +1183,8 @@ class EsignCollection(models.Model):
 
     def _auto_remind(self):
         self.with_context(tracking_disable=True)._esign_write({"last_reminder_date": fields.Datetime.now()})
-        self._log_event("reminded", description=self.env._("Automatic reminder"))
+        for company, collections in self.grouped("company_id").items():
+            collections._log_event("reminded", description=company._esign_env()._("Automatic reminder"))
         self.signer_ids.filtered(lambda s: s.state == "to_sign")._send_signing_request(reminder=True)
 
     # ------------------------------------------------------------------

@@ -73,20 +73,24 @@ class _SignerHolder:
         return rendered[signer.id]
 
     def sent_description(self, masked):
-        return self.env._("Code sent by SMS to %s", masked)
+        return self.company._esign_env()._("Code sent by SMS to %s", masked)
 
     def warn_blocked(self, evidence):
         signer = self.signer
         collection = signer.collection_id
         collection._log_event("signer_blocked", signer_id=signer.id)
-        message = self.env._(
-            "%s entered too many wrong codes: their signature is blocked. "
-            "Check their mobile number with them, then start a new collection.",
-            signer.name,
+        collection._notify_preparer(
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._(
+                    "%s entered too many wrong codes: their signature is blocked. "
+                    "Check their mobile number with them, then start a new collection.",
+                    signer.name,
+                )
+            )
         )
-        collection._notify_preparer(Markup("<p>%s</p>") % message)
         collection._schedule_preparer_activity(
-            "mail.mail_activity_data_warning", self.env._("Signer blocked after wrong codes: %s", signer.name)
+            "mail.mail_activity_data_warning", lambda env: env._("Signer blocked after wrong codes: %s", signer.name)
         )
 
     # What the signer reads
@@ -166,7 +170,7 @@ class _BatchHolder(_SignerHolder):
         )
 
     def sent_description(self, masked):
-        return self.env._(
+        return self.company._esign_env()._(
             "Parapheur code of batch %(batch)s sent by SMS to %(mobile)s", batch=self.batch.name, mobile=masked
         )
 
@@ -174,19 +178,23 @@ class _BatchHolder(_SignerHolder):
         self.log(
             "signer_blocked",
             evidence,
-            self.env._("Parapheur blocked for %s after too many wrong codes", self.owner.name),
+            self.company._esign_env()._("Parapheur blocked for %s after too many wrong codes", self.owner.name),
         )
         collections = self.batch.sudo().line_ids.collection_id
-        message = self.env._(
-            "%(name)s entered too many wrong codes in the parapheur: signing from the parapheur is blocked "
-            "for them for %(hours)s hours. Check with them that nobody else uses their session.",
-            name=self.owner.name,
-            hours=int(OWNER_WINDOW.total_seconds() // 3600),
+        collections._notify_preparer(
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._(
+                    "%(name)s entered too many wrong codes in the parapheur: signing from the parapheur is blocked "
+                    "for them for %(hours)s hours. Check with them that nobody else uses their session.",
+                    name=self.owner.name,
+                    hours=int(OWNER_WINDOW.total_seconds() // 3600),
+                )
+            )
         )
-        collections._notify_preparer(Markup("<p>%s</p>") % message)
         collections._schedule_preparer_activity(
             "mail.mail_activity_data_warning",
-            self.env._("Signatory blocked in the parapheur after wrong codes: %s", self.owner.name),
+            lambda env: env._("Signatory blocked in the parapheur after wrong codes: %s", self.owner.name),
         )
 
     def text_blocked(self):
@@ -442,7 +450,9 @@ class EsignOtp(models.Model):
             holder.log(
                 "otp_send_failed",
                 evidence,
-                self.env._("SMS to %(mobile)s failed: %(detail)s", mobile=masked, detail=error.detail),
+                holder.company._esign_env()._(
+                    "SMS to %(mobile)s failed: %(detail)s", mobile=masked, detail=error.detail
+                ),
             )
             return {"error": holder.text_send_failed(error)}
         # A replaced code keeps its wrong tries: they still count toward blocking.
@@ -505,7 +515,9 @@ class EsignOtp(models.Model):
             return holder.text_expired()
         if otp._matches(code):
             otp._esign_write({"state": "used"})
-            holder.log("otp_verified", evidence, self.env._("Code checked for %s", mask_mobile(otp.mobile)))
+            holder.log(
+                "otp_verified", evidence, holder.company._esign_env()._("Code checked for %s", mask_mobile(otp.mobile))
+            )
             return False
         attempts = otp.attempts + 1
         max_attempts = holder.company.esign_otp_max_attempts
@@ -515,7 +527,7 @@ class EsignOtp(models.Model):
         holder.log(
             "otp_failed",
             evidence,
-            self.env._("Wrong code (%(tries)s of %(max)s)", tries=attempts, max=max_attempts),
+            holder.company._esign_env()._("Wrong code (%(tries)s of %(max)s)", tries=attempts, max=max_attempts),
         )
         if not locked:
             return holder.text_tries_left(min(max_attempts - attempts, left_before_block))

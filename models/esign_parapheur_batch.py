@@ -289,8 +289,9 @@ class EsignParapheurBatch(models.Model):
             batch._notify_signatory()
 
     def _notify_signatory(self):
+        """The result, in the signatory's own language: the scheduled action that signs speaks another."""
         self.ensure_one()
-        message = self.env._(
+        message = self.with_context(lang=self.user_id.lang or self.env.lang).env._(
             "Parapheur %(name)s: %(signed)s signed, %(skipped)s not signed.",
             name=self.name,
             signed=self.signed_count,

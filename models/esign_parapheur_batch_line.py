@@ -84,7 +84,7 @@ class EsignParapheurBatchLine(models.Model):
                 signer.collection_id.sudo()._log_event(
                     "parapheur",
                     signer_id=signer.id,
-                    description=self.env._("Signed through the parapheur, batch %s", batch.name),
+                    description=batch.company_id._esign_env()._("Signed through the parapheur, batch %s", batch.name),
                     actor_user_id=batch.user_id.id,
                     actor_name=batch.user_id.name,
                     **evidence,

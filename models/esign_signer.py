@@ -255,7 +255,9 @@ class EsignSigner(models.Model):
                     f"{s.name} ({s.signing_order})" for s in collection.signer_ids.sorted("signing_order")
                 )
                 collection._log_event("reordered", description=order[:500])
-                collection._notify_preparer(Markup("<p>%s</p>") % self.env._("New signing order: %s", order))
+                collection._notify_preparer(
+                    lambda env, order=order: Markup("<p>%s</p>") % env._("New signing order: %s", order)
+                )
             running._advance()
         return result
 
@@ -275,11 +277,15 @@ class EsignSigner(models.Model):
                 shown.append(f"{label}: {old or '-'} → {new or '-'}")
         if not changes:
             return
-        description = self.env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(changes))
+        description = self.company_id._esign_env()._(
+            "Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(changes)
+        )
         self.collection_id._log_event("contact_changed", signer_id=self.id, description=description[:500])
         self.collection_id._notify_preparer(
-            Markup("<p>%s</p>")
-            % self.env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(shown))
+            lambda env: (
+                Markup("<p>%s</p>")
+                % env._("Contact of %(name)s changed: %(changes)s", name=self.name, changes="; ".join(shown))
+            )
         )
 
     def _check_reorder(self, new_order):
@@ -365,7 +371,10 @@ class EsignSigner(models.Model):
     def _portal_log_view(self, **evidence):
         self.ensure_one()
         self.collection_id._log_event(
-            "viewed", signer_id=self.id, description=self.env._("Signing page opened by %s", self.name), **evidence
+            "viewed",
+            signer_id=self.id,
+            description=self.company_id._esign_env()._("Signing page opened by %s", self.name),
+            **evidence,
         )
 
     def _log_download(self, document, **evidence):
@@ -375,7 +384,9 @@ class EsignSigner(models.Model):
             signer_id=self.id,
             document_id=document.id,
             document_sha256=document.signed_sha256,
-            description=self.env._("%(file)s downloaded by %(name)s", file=document.name, name=self.name),
+            description=self.company_id._esign_env()._(
+                "%(file)s downloaded by %(name)s", file=document.name, name=self.name
+            ),
             **evidence,
         )
 
@@ -432,6 +443,11 @@ class EsignSigner(models.Model):
     # Turn, notification, signature, refusal
     # ------------------------------------------------------------------
 
+    def _esign_mail_title(self):
+        """The title of the e-mails a signer gets: what they are asked to sign, not their own name."""
+        self.ensure_one()
+        return self.collection_id.subject or self.collection_id.name
+
     def _give_turn(self):
         self._esign_write({"state": "to_sign", "notified_date": fields.Datetime.now()})
         self._send_signing_request()
@@ -448,15 +464,15 @@ class EsignSigner(models.Model):
                 template = self.env.ref("engagement_letter_esign.mail_template_esign_request")
             url = signer._get_signing_url(signer._issue_access_token())
             template.sudo().with_context(signing_url=url).send_mail(
-                signer.id, email_layout_xmlid="mail.mail_notification_light"
+                signer.id, email_layout_xmlid="engagement_letter_esign.mail_layout_esign"
             )
             signer.collection_id._log_event(
                 "notified",
                 signer_id=signer.id,
                 description=(
-                    self.env._("Reminder sent to %s", signer.email)
+                    signer.company_id._esign_env()._("Reminder sent to %s", signer.email)
                     if reminder
-                    else self.env._("Invitation sent to %s", signer.email)
+                    else signer.company_id._esign_env()._("Invitation sent to %s", signer.email)
                 ),
             )
         self._esign_write({"last_notification_date": now})
@@ -588,7 +604,7 @@ class EsignSigner(models.Model):
             "signed",
             collection.document_ids,
             signer_id=self.id,
-            description=self.env._("Signed by %s", self.name),
+            description=self.company_id._esign_env()._("Signed by %s", self.name),
             **evidence,
         )
         collection._post_template(

@@ -1,11 +1,14 @@
 import logging
 
+import pytz
+from babel.dates import format_date
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
+from odoo.tools.misc import babel_locale_parse
 
 from ..services import pades, pki
 
@@ -467,6 +470,50 @@ class ResCompany(models.Model):
         return result
 
     # ------------------------------------------------------------------
+    # The firm's language, time zone and dates
+    # ------------------------------------------------------------------
+
+    def _esign_lang(self):
+        """The firm's language (its partner's, when installed): that of its proof and of what no one
+        in particular reads (evidence report, journal, certificates), whoever runs the process."""
+        self.ensure_one()
+        installed = dict(self.env["res.lang"].get_installed())
+        for lang in (self.sudo().partner_id.lang, self.env.lang, "en_US"):
+            if lang in installed:
+                return lang
+        return next(iter(installed), "en_US")
+
+    def _esign_env(self):
+        """An environment speaking the firm's language, for the words of its proof journal."""
+        self.ensure_one()
+        return self.with_context(lang=self._esign_lang()).env
+
+    def _esign_tz(self):
+        """The firm's time zone: its partner's, else its country's first one, else Paris."""
+        self.ensure_one()
+        company = self.sudo()
+        if company.partner_id.tz:
+            return company.partner_id.tz
+        zones = pytz.country_timezones.get(company.country_id.code or "FR") or ["Europe/Paris"]
+        return zones[0]
+
+    def _esign_format_datetime(self, value, lang=None, date_only=False):
+        """A moment as a reader reads it: in the firm's time zone, in ``lang`` (the reader's, else the
+        current one), without seconds nor offset ("2 décembre 2026 à 10:42")."""
+        self.ensure_one()
+        if not value:
+            return ""
+        lang = lang or self.env.lang or "en_US"
+        moment = fields.Datetime.to_datetime(value)
+        if moment.tzinfo is None:
+            moment = pytz.utc.localize(moment)
+        local = moment.astimezone(pytz.timezone(self._esign_tz()))
+        day = format_date(local.date(), format="long", locale=babel_locale_parse(lang))
+        if date_only:
+            return day
+        return self.with_context(lang=lang).env._("%(date)s at %(time)s", date=day, time=local.strftime("%H:%M"))
+
+    # ------------------------------------------------------------------
     # Certificate authority
     # ------------------------------------------------------------------
 
@@ -483,7 +530,7 @@ class ResCompany(models.Model):
             company_sudo.invalidate_recordset(["esign_ca_certificate", "esign_ca_key_secret"])
         if not company_sudo.esign_ca_certificate:
             authority = pki.new_authority(
-                self.env._("%s - Electronic signature authority", self.name),
+                self._esign_env()._("Electronic signature authority of %s", self.name),
                 organization=self.name,
                 country=self.country_id.code,
             )

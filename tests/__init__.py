@@ -11,6 +11,7 @@ from . import (
     test_engagement_letter,
     test_evidence_report,
     test_french,
+    test_french_outputs,
     test_long_term,
     test_notifications,
     test_otp_across_codes,

@@ -111,12 +111,15 @@ class EsignVerification(models.TransientModel):
         Line = self.env["esign.verification.line"]
         labels = {name: dict(Line._fields[name]._description_selection(self.env)) for name in ("kind", "coverage")}
         verdict_labels = dict(Line._fields["verdict"]._description_selection(self.env))
+        company = self.env.company
         for values, check in zip(line_values, outcome.checks, strict=True):
             values["notice"] = "; ".join(Line._problem_sentences(check.problems))
             values["kind_label"] = labels["kind"].get(values["kind"])
             values["coverage_label"] = labels["coverage"].get(values["coverage"])
             values["verdict_label"] = verdict_labels.get(values["verdict"])
             values["verdict_color"] = VERDICT_COLORS[values["verdict"]]
+            for name in ("signing_time", "timestamp_time"):
+                values[f"{name}_label"] = company._esign_format_datetime(values[name])
         return {
             **self._pades_level_values(data, line_values, outcome),
             "verdict": verdict,

@@ -9,6 +9,9 @@ COVERAGES = [
 ]
 
 
+# How the company CAs made before they were named in the firm's language call themselves.
+LEGACY_AUTHORITY_SUFFIX = " - Electronic signature authority"
+
 PROBLEM_CODES = ("invalid_structure", "not_checked", "shared_signature", "time_not_timestamped")
 
 
@@ -50,6 +53,15 @@ class EsignVerificationLine(models.TransientModel):
         return [sentences[problem] for problem in problems if problem in sentences]
 
     @api.model
+    def _issuer_label(self, issuer_name):
+        """The issuer as the reader says it: a company CA named in English before names were
+        localized reads in the reader's language."""
+        if issuer_name and issuer_name.endswith(LEGACY_AUTHORITY_SUFFIX):
+            company = issuer_name[: -len(LEGACY_AUTHORITY_SUFFIX)]
+            return self.env._("Electronic signature authority of %s", company)
+        return issuer_name
+
+    @api.model
     def _values_from_check(self, check):
         if not (check.intact and check.valid and check.changes_allowed):
             verdict = "invalid"
@@ -63,7 +75,7 @@ class EsignVerificationLine(models.TransientModel):
             "kind": check.kind,
             "signer_name": check.signer_name,
             "signer_email": check.signer_email,
-            "issuer_name": check.issuer_name,
+            "issuer_name": self._issuer_label(check.issuer_name),
             "certificate_sha256": check.certificate_sha256,
             "signing_time": check.signing_time or False,
             "timestamp_time": check.timestamp_time or False,
