@@ -1,15 +1,10 @@
 /** @odoo-module **/
 
-import { Component, onMounted, onWillUnmount, useRef, useState } from "@odoo/owl";
+import { Component, onMounted, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 import { redirect } from "@web/core/utils/urls";
 import { NameAndSignature } from "@web/core/signature/name_and_signature";
-
-/** Resolved once Owl has patched the page (it renders on animation frames). */
-function afterRender() {
-    return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-}
 
 /**
  * The interactive part of the signing page: read, draw, accept, receive the code, type it, sign.
@@ -38,6 +33,8 @@ export class EsignSigningForm extends Component {
             terms: false,
             privacy: false,
             resendIn: 0,
+            // What to bring on screen once the page shows a message: {field} ("send", "code", a step or none).
+            reveal: null,
         });
         this.signature = useState({ name: this.props.signerName });
         this.root = useRef("root");
@@ -45,6 +42,15 @@ export class EsignSigningForm extends Component {
         this.codeInput = useRef("codeInput");
         this.errorBox = useRef("errorBox");
         onMounted(() => this.labelSignaturePad());
+        // Right after Owl has patched the page, so the message is on screen as soon as it exists.
+        useEffect(
+            (reveal) => {
+                if (reveal) {
+                    this.reveal(reveal.field);
+                }
+            },
+            () => [this.state.reveal]
+        );
         onWillUnmount(() => clearInterval(this.countdown));
     }
 
@@ -68,8 +74,9 @@ export class EsignSigningForm extends Component {
         return this.signature.isSignatureEmpty === false;
     }
 
+    /** Six digits, and not the ones the server just refused (typing again clears the message). */
     get codeTyped() {
-        return /^\d{6}$/.test(this.state.code.trim());
+        return /^\d{6}$/.test(this.state.code.trim()) && !this.state.fieldErrors.code;
     }
 
     get steps() {
@@ -92,15 +99,19 @@ export class EsignSigningForm extends Component {
         return this.state.resendIn > 0 ? labels.resendIn.replace("%s", this.state.resendIn) : labels.resend;
     }
 
-    /** Show the element in the middle of the screen: on a phone it may be far above or below. */
-    reveal(ref, focus) {
-        const el = ref.el;
-        if (!el) {
-            return;
+    /** Show the message in the middle of the screen: on a phone it may be far above or below. */
+    reveal(field) {
+        let el;
+        if (field === "send" || field === "code") {
+            el = this.codeStep.el;
+        } else if (field) {
+            el = this.root.el.querySelector(`[data-step='${field}']`);
+        } else {
+            el = this.errorBox.el;
         }
-        el.scrollIntoView({ block: "center" });
-        if (focus) {
-            focus.el?.focus({ preventScroll: true });
+        el?.scrollIntoView({ block: "center" });
+        if (field === "code") {
+            this.codeInput.el?.focus({ preventScroll: true });
         }
     }
 
@@ -142,8 +153,7 @@ export class EsignSigningForm extends Component {
             this.state.sending = false;
         }
         if (this.state.sendError) {
-            await afterRender();
-            this.reveal(this.codeStep);
+            this.state.reveal = { field: "send" };
         }
     }
 
@@ -184,15 +194,7 @@ export class EsignSigningForm extends Component {
         } else {
             this.state.error = result.error;
         }
-        // Let the message render, then bring it (and the field it is about) into view.
-        await afterRender();
-        if (result.field === "code") {
-            this.reveal(this.codeStep, this.codeInput);
-        } else if (result.field) {
-            this.reveal({ el: this.root.el.querySelector(`[data-step='${result.field}']`) });
-        } else {
-            this.reveal(this.errorBox);
-        }
+        this.state.reveal = { field: result.field };
     }
 }
 
