@@ -449,10 +449,7 @@ class EsignSigner(models.Model):
             return {"error": self.env._("This signature can no longer be made: please reload the page.")}
         if not self.mobile:
             return {"error": self.env._("No mobile number is on file for you: please contact the firm.")}
-        result = self.env["esign.otp"]._request_for(self, **evidence)
-        if "masked" in result:
-            result["resend_seconds"] = self.company_id.esign_otp_resend_seconds
-        return result
+        return self.env["esign.otp"]._request_for(self, **evidence)
 
     def _portal_sign(self, code, signature, accepted, **evidence):
         """Check everything the signer gave, then sign; ``{"signed": True}`` or ``{"error": ...}``.

@@ -147,7 +147,7 @@ export class EsignSigningForm extends Component {
             } else {
                 this.state.masked = result.masked;
                 this.state.info = this.props.labels.codeSent.replace("%s", result.masked);
-                this.startCountdown(result.resend_seconds);
+                this.startCountdown(this.props.resendSeconds);
             }
         } finally {
             this.state.sending = false;
