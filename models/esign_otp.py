@@ -90,14 +90,18 @@ class _SignerHolder:
         """An activity for the preparer at the first failure of an episode: after a sent code, or ever."""
         signer = self.signer
         collection = signer.collection_id
-        last_send = self.env["esign.event"].sudo().search(
-            [
-                ("collection_id", "=", collection.id),
-                ("signer_id", "=", signer.id),
-                ("event_type", "in", ("otp_sent", "otp_send_failed")),
-            ],
-            order="sequence desc",
-            limit=1,
+        last_send = (
+            self.env["esign.event"]
+            .sudo()
+            .search(
+                [
+                    ("collection_id", "=", collection.id),
+                    ("signer_id", "=", signer.id),
+                    ("event_type", "in", ("otp_sent", "otp_send_failed")),
+                ],
+                order="sequence desc",
+                limit=1,
+            )
         )
         if last_send.event_type == "otp_send_failed":
             return
