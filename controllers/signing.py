@@ -71,7 +71,7 @@ class EsignSigningController(http.Controller):
             "done": env._("done"),
             "toDo": env._("to do"),
             "stepRead": env._("Read the documents"),
-            "stepDraw": env._("Draw your signature"),
+            "stepDraw": env._("Draw the signature"),
             "stepTerms": env._("Accept the terms"),
             "stepRequest": env._("Ask for the code"),
             "stepCode": env._("Type the 6-digit code"),

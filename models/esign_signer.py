@@ -374,7 +374,7 @@ class EsignSigner(models.Model):
         labels = {
             "to_sign": self.env._("To sign"),
             "waiting": self.env._("Not your turn yet"),
-            "signed": self.env._("Signed"),
+            "signed": self.env._("Signed by you"),
             "done": self.env._("Completed"),
             "refused": self.env._("Refused"),
             "expired": self.env._("Expired"),

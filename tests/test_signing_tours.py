@@ -68,6 +68,7 @@ class TestSigningTours(EsignPortalMixin, HttpCase, EsignCase):
         self.use(PHONE)
         self.refusal()
 
-    def test_refusal_on_a_desktop(self):
+    def test_refusal(self):
+        """On a desktop."""
         self.use(DESKTOP)
         self.refusal()
