@@ -413,7 +413,8 @@ class EsignSigner(models.Model):
                 "email": company.email,
             },
             "documents": documents,
-            "download_urls": {document.id: self._get_download_url(token, document) for document in documents}
+            # Relative: the signer stays on the address they opened, whatever the configured base URL.
+            "download_urls": {document.id: f"/esign/download/{self.id}/{token}/{document.id}" for document in documents}
             if done
             else {},
             "tz": collection.user_id.tz or company.partner_id.tz or "Europe/Paris",

@@ -146,7 +146,8 @@ export class EsignSigningForm extends Component {
                 this.state.sendError = result.error;
             } else {
                 this.state.masked = result.masked;
-                this.state.info = this.props.labels.codeSent.replace("%s", result.masked);
+                // The masked number never breaks across lines.
+                this.state.info = this.props.labels.codeSent.replace("%s", result.masked.replace(/ /g, "\u00a0"));
                 this.startCountdown(this.props.resendSeconds);
             }
         } finally {
