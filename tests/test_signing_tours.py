@@ -72,3 +72,14 @@ class TestSigningTours(EsignPortalMixin, HttpCase, EsignCase):
         """On a desktop."""
         self.use(DESKTOP)
         self.refusal()
+
+    def test_verifier_results_on_a_phone(self):
+        collection, client, firm = self.launch()
+        token = client._issue_access_token()
+        client._sign_documents()
+        firm.with_user(self.signatory)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
+        self.assertEqual(collection.state, "done")
+        self.use(PHONE)
+        pdf = f"/esign/download/{client.id}/{token}/{collection.document_ids.id}"
+        self.start_tour(f"/esign/verify?pdf={pdf}", "esign_verify_phone_tour")

@@ -379,3 +379,50 @@ registry.category("web_tour.tours").add("esign_my_list_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("esign_verify_phone_tour", {
+    steps: () => [
+        {
+            content: "Choose the signed PDF (its address is in the page URL) and verify it",
+            trigger: "input[name='pdf_file']",
+            async run({ anchor }) {
+                const pdfUrl = new URLSearchParams(window.location.search).get("pdf");
+                const blob = await (await fetch(pdfUrl)).blob();
+                const files = new DataTransfer();
+                files.items.add(new File([blob], "lettre_signee.pdf", { type: "application/pdf" }));
+                anchor.files = files.files;
+                anchor.closest("form").querySelector("button[type='submit']").click();
+            },
+        },
+        {
+            content: "On a phone each signature's result is on screen, first in its card, with labelled values",
+            trigger: ".o_esign_verify_row .o_esign_verify_signature_verdict",
+            run() {
+                const rows = [...document.querySelectorAll(".o_esign_verify_row")];
+                if (rows.length < 2) {
+                    fail(`Expected every signature, found ${rows.length}`);
+                }
+                for (const row of rows) {
+                    const verdict = row.querySelector(".o_esign_verify_signature_verdict");
+                    const rect = verdict.getBoundingClientRect();
+                    if (rect.width === 0 || rect.left < 0 || rect.right > window.innerWidth) {
+                        fail(`A result is off screen: ${rect.left}-${rect.right} on ${window.innerWidth}px`);
+                    }
+                    if (rect.top > row.querySelector(".o_esign_verify_col_revision").getBoundingClientRect().top) {
+                        fail("The result should come first in its card");
+                    }
+                    if (!verdict.innerText.trim()) {
+                        fail("A result has no text");
+                    }
+                }
+                if (document.documentElement.scrollWidth > window.innerWidth) {
+                    fail("The page scrolls sideways on a phone");
+                }
+                const label = document.querySelector(".o_esign_verify_row .o_esign_verify_label");
+                if (!label.offsetParent || !label.innerText.includes("#")) {
+                    fail("The values are not labelled on a phone");
+                }
+            },
+        },
+    ],
+});
