@@ -11,8 +11,13 @@ class EsignCustomerPortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
+        signers_sudo = request.env["esign.signer"].sudo()
         if "esign_count" in counters:
-            values["esign_count"] = request.env["esign.signer"].sudo().search_count(self._esign_signer_domain())
+            values["esign_count"] = signers_sudo.search_count(self._esign_signer_domain())
+        if "esign_to_sign_count" in counters:
+            values["esign_to_sign_count"] = signers_sudo.search_count(
+                [*self._esign_signer_domain(), ("state", "=", "to_sign"), ("collection_id.state", "=", "in_progress")]
+            )
         return values
 
     @route(["/my/esign", "/my/esign/page/<int:page>"], type="http", auth="user", website=True)
@@ -25,7 +30,18 @@ class EsignCustomerPortal(CustomerPortal):
         )
         signers = signers_sudo.search(domain, limit=self._items_per_page, offset=pager["offset"], order="id desc")
         values = self._prepare_portal_layout_values()
-        values.update({"signers": signers, "pager": pager, "page_name": "esign", "default_url": "/my/esign"})
+        labels, colors = signers_sudo._portal_status_labels()
+        values.update(
+            {
+                "signers": signers,
+                "portal_statuses": {signer.id: signer._portal_list_status() for signer in signers},
+                "status_labels": labels,
+                "status_colors": colors,
+                "pager": pager,
+                "page_name": "esign",
+                "default_url": "/my/esign",
+            }
+        )
         return request.render("engagement_letter_esign.portal_my_esign", values)
 
     @route("/my/esign/<int:signer_id>/open", type="http", auth="user", website=True)

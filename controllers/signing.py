@@ -40,26 +40,43 @@ class EsignSigningController(http.Controller):
         response = request.render(template, values, headers=SAFE_HEADERS, status=status)
         return response
 
-    def _render_status(self, status, signer_sudo=None):
+    def _render_status(self, status, signer_sudo=None, token=None):
+        values = {"status": status, "signer": signer_sudo, "html_lang": self._html_lang()}
+        if signer_sudo:
+            values.update(signer_sudo._portal_page_values(token))
         return self._render(
-            "engagement_letter_esign.esign_page_status",
-            {"status": status, "signer": signer_sudo, "html_lang": self._html_lang()},
-            status=404 if status == "invalid" else 200,
+            "engagement_letter_esign.esign_page_status", values, status=404 if status == "invalid" else 200
         )
 
     def _labels(self, company):
+        """Every text of the signing form, in the signer's language (the form is rendered in the browser)."""
         env = request.env
         terms, privacy = company._esign_terms_texts()
         return {
             "terms": terms,
             "privacy": privacy,
             "read": env._("I have read the documents and want to sign"),
-            "code_sent": env._("A code was sent by SMS to %s. Enter it below."),
+            "codeSent": env._("A code was sent by SMS to %s. Enter it below."),
             "draw": env._("Draw your signature"),
-            "read_more": env._("Read"),
+            "drawHint": env._("With your finger or the mouse, in the box below."),
+            "clear": env._("Clear the signature"),
+            "readMore": env._("Read"),
             "code": env._("Code received by SMS"),
-            "resend": env._("Send a new code"),
+            "codeHint": env._("The code is sent by SMS as soon as you tick the first box."),
+            "sending": env._("Sending the code by SMS…"),
+            "resend": env._("Send the code again"),
+            "resendIn": env._("Send the code again in %s s"),
+            "remaining": env._("Before you can sign:"),
+            "ready": env._("Everything is ready: you can sign."),
+            "done": env._("done"),
+            "toDo": env._("to do"),
+            "stepRead": env._("Read the documents"),
+            "stepDraw": env._("Draw the signature"),
+            "stepTerms": env._("Accept the terms"),
+            "stepRequest": env._("Ask for the code"),
+            "stepCode": env._("Type the 6-digit code"),
             "sign": env._("Sign"),
+            "signing": env._("Signing…"),
         }
 
     @http.route("/esign/sign/<int:signer_id>/<string:token>", type="http", auth="public", methods=["GET"])
@@ -69,17 +86,16 @@ class EsignSigningController(http.Controller):
             return self._render_status("invalid")
         status = signer_sudo._portal_status()
         if status != "to_sign":
-            return self._render_status(status, signer_sudo)
+            return self._render_status(status, signer_sudo, token)
         signer_sudo._portal_log_view(**self._evidence())
         collection = signer_sudo.collection_id
         base = f"/esign/sign/{signer_sudo.id}/{token}"
         return self._render(
             "engagement_letter_esign.esign_page_sign",
             {
+                **signer_sudo._portal_page_values(token),
                 "signer": signer_sudo,
                 "collection": collection,
-                "company": collection.company_id,
-                "documents": collection.document_ids,
                 "base_url": base,
                 "html_lang": self._html_lang(),
                 "refusal_max_length": REFUSAL_REASON_MAX_LENGTH,
@@ -146,12 +162,12 @@ class EsignSigningController(http.Controller):
             return self._render_status("invalid")
         status = signer_sudo._portal_status()
         if status != "to_sign":
-            return self._render_status(status, signer_sudo)
+            return self._render_status(status, signer_sudo, token)
         problem = signer_sudo._refusal_reason_problem(reason)
         if problem:
             return request.redirect(f"/esign/sign/{signer_sudo.id}/{token}?refuse_error={problem}#refuse")
         signer_sudo._action_refuse(reason, **self._evidence())
-        return self._render_status("refused", signer_sudo)
+        return self._render_status("refused", signer_sudo, token)
 
     @http.route(
         "/esign/download/<int:signer_id>/<string:token>/<int:document_id>",
@@ -166,7 +182,7 @@ class EsignSigningController(http.Controller):
             return self._render_status("invalid")
         collection = signer_sudo.collection_id
         if collection.state == "purged":
-            return self._render_status("purged", signer_sudo)
+            return self._render_status("purged", signer_sudo, token)
         document_sudo = collection.document_ids.filtered(lambda d: d.id == document_id)
         if collection.state != "done" or not document_sudo:
             return request.not_found()

@@ -93,6 +93,30 @@ class _SignerHolder:
             "mail.mail_activity_data_warning", lambda env: env._("Signer blocked after wrong codes: %s", signer.name)
         )
 
+    def warn_send_failed(self, evidence):
+        """An activity for the preparer at the first failure of an episode: after a sent code, or ever."""
+        signer = self.signer
+        collection = signer.collection_id
+        last_send = (
+            self.env["esign.event"]
+            .sudo()
+            .search(
+                [
+                    ("collection_id", "=", collection.id),
+                    ("signer_id", "=", signer.id),
+                    ("event_type", "in", ("otp_sent", "otp_send_failed")),
+                ],
+                order="sequence desc",
+                limit=1,
+            )
+        )
+        if last_send.event_type == "otp_send_failed":
+            return
+        collection._schedule_preparer_activity(
+            "mail.mail_activity_data_warning",
+            self.env._("The signing code could not be sent by SMS to %s", signer.name),
+        )
+
     # What the signer reads
     def text_blocked(self):
         return self.env._(
@@ -173,6 +197,9 @@ class _BatchHolder(_SignerHolder):
         return self.company._esign_env()._(
             "Parapheur code of batch %(batch)s sent by SMS to %(mobile)s", batch=self.batch.name, mobile=masked
         )
+
+    def warn_send_failed(self, evidence):
+        """The signatory is the firm user at their desk: the message they read is enough."""
 
     def warn_blocked(self, evidence):
         self.log(
@@ -447,6 +474,7 @@ class EsignOtp(models.Model):
         try:
             self._send_sms(holder.company, holder.mobile, holder.sms_text(code))
         except SmsGatewayError as error:
+            holder.warn_send_failed(evidence)
             holder.log(
                 "otp_send_failed",
                 evidence,
@@ -454,7 +482,7 @@ class EsignOtp(models.Model):
                     "SMS to %(mobile)s failed: %(detail)s", mobile=masked, detail=error.detail
                 ),
             )
-            return {"error": holder.text_send_failed(error)}
+            return {"error": holder.text_send_failed(error), "send_failed": True}
         # A replaced code keeps its wrong tries: they still count toward blocking.
         self.sudo().search([*holder.codes_domain(), ("state", "=", "active")])._esign_write({"state": "replaced"})
         salt = secrets.token_hex(8)

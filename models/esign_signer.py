@@ -353,20 +353,78 @@ class EsignSigner(models.Model):
     def _portal_status(self):
         """What the signing page may show: 'to_sign', or why the signer cannot act."""
         self.ensure_one()
+        status = self._portal_list_status()
+        if status == "to_sign" and self._otp_blocked():
+            return "blocked"
+        return status
+
+    def _portal_list_status(self):
+        """The status of the signature as a list shows it, from states only (no query)."""
+        self.ensure_one()
         collection_state = self.collection_id.state
         if collection_state in ("purged", "cancelled", "expired"):
             return collection_state
         if self.state == "signed":
-            return "signed"
+            return "done" if collection_state == "done" else "signed"
         if self.state == "refused" or collection_state == "refused":
             return "refused"
         if collection_state != "in_progress":
             return "unavailable"
         if self.state == "waiting":
             return "waiting"
-        if self._otp_blocked():
-            return "blocked"
         return "to_sign"
+
+    @api.model
+    def _portal_status_labels(self):
+        """The words and badge colours of each status in /my/esign."""
+        labels = {
+            "to_sign": self.env._("To sign"),
+            "waiting": self.env._("Not your turn yet"),
+            "signed": self.env._("Signed by you"),
+            "done": self.env._("Completed"),
+            "refused": self.env._("Refused"),
+            "expired": self.env._("Expired"),
+            "cancelled": self.env._("Cancelled"),
+            "purged": self.env._("Deleted"),
+            "unavailable": self.env._("Closed"),
+            "blocked": self.env._("Blocked"),
+        }
+        colors = {
+            "to_sign": "primary",
+            "waiting": "secondary",
+            "signed": "info",
+            "done": "success",
+            "refused": "danger",
+            "expired": "warning",
+            "cancelled": "secondary",
+            "blocked": "danger",
+        }
+        return labels, colors
+
+    def _portal_page_values(self, token=None):
+        """What every page of the signer shows: the firm to contact, the documents, the deadline.
+
+        The download links need the signer's own link token, and exist only once the collection is done.
+        """
+        self.ensure_one()
+        collection = self.collection_id
+        company = collection.company_id
+        documents = collection.document_ids
+        done = token and collection.state == "done"
+        return {
+            "company": company,
+            "contact": {
+                "name": company.name,
+                "phone": company.phone or company.partner_id.mobile,
+                "email": company.email,
+            },
+            "documents": documents,
+            # Relative: the signer stays on the address they opened, whatever the configured base URL.
+            "download_urls": {document.id: f"/esign/download/{self.id}/{token}/{document.id}" for document in documents}
+            if done
+            else {},
+            "tz": collection.user_id.tz or company.partner_id.tz or "Europe/Paris",
+        }
 
     def _portal_log_view(self, **evidence):
         self.ensure_one()
@@ -416,24 +474,28 @@ class EsignSigner(models.Model):
         self.ensure_one()
         self._lock_for_update()
         status = self._portal_status()
-        if status == "signed":
+        if status in ("signed", "done"):
             return {"signed": True}
         if status != "to_sign":
             return {"error": self.env._("This signature can no longer be made: please reload the page.")}
         # What a JSON request carries is the caller's choice: anything but the expected types is refused.
+        # ``field`` names the control the message is about, so that the page shows it there.
         if accepted is not True:
-            return {"error": self.env._("Please accept the terms of use and the personal data policy.")}
+            return {
+                "error": self.env._("Please accept the terms of use and the personal data policy."),
+                "field": "terms",
+            }
         if not signature or not isinstance(signature, str | bytes):
-            return {"error": self.env._("Please draw your signature.")}
+            return {"error": self.env._("Please draw your signature."), "field": "signature"}
         if not isinstance(code, str | int) or isinstance(code, bool):
-            return {"error": self.env._("Type the code received by SMS: six digits.")}
+            return {"error": self.env._("Type the code received by SMS: six digits."), "field": "code"}
         code = str(code)
         try:
             image = self._esign_signature_png(signature)
             with self.env.cr.savepoint():
                 problem = self.env["esign.otp"]._verify_for(self, code, **evidence)
                 if problem:
-                    return {"error": problem}
+                    return {"error": problem, "field": "code", "reload": self._otp_blocked()}
                 self._sign_documents(signature_image=image, evidence=evidence)
         except UserError as error:
             return {"error": error.args[0]}

@@ -35,6 +35,11 @@ class RecordingSmsServer:
                     payload = json.dumps({"message": outer.last_message() if outer.requests else ""}).encode()
                     self._answer(200, payload, [("Access-Control-Allow-Origin", "*")])
                     return
+                if self.path.startswith("/status/"):
+                    # For browser tours: the gateway starts (or stops) accepting messages.
+                    outer.status = int(self.path.rsplit("/", 1)[1])
+                    self._answer(200, b"{}", [("Access-Control-Allow-Origin", "*")])
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 outer.requests.append(

@@ -327,3 +327,114 @@ class TestOtpRules(EsignPortalMixin, EsignCase):
         activity = collection.activity_ids.filtered(lambda a: "blocked" in (a.summary or ""))
         self.assertEqual(activity.user_id, self.preparer)
         self.assertIn("entered too many wrong codes", collection.message_ids[0].body)
+
+
+@tagged("post_install", "-at_install")
+class TestSigningPageGuidance(EsignPortalMixin, HttpCase, EsignCase):
+    """What the signer reads around the form: the firm to call, the documents, the deadline, the next step."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"phone": "+33 1 42 68 53 00", "email": "contact@cabinet.example"})
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(None, None)
+
+    def assert_firm_and_documents(self, text, collection):
+        for shown in (self.company.name, "+33 1 42 68 53 00", "contact@cabinet.example"):
+            self.assertIn(html.escape(shown), text)
+        self.assertIn('href="tel:+33142685300"', text, "a tap calls the firm")
+        self.assertIn('href="mailto:contact@cabinet.example"', text)
+        self.assertIn(collection.subject, text)
+        for document in collection.document_ids:
+            self.assertIn(document.name, text)
+
+    def test_signing_page_deadline_viewer_and_contact(self):
+        collection, client, _firm = self.launch(documents=2)
+        collection._esign_write({"deadline": fields.Datetime.to_datetime("2026-12-17 10:30:45")})
+        self.preparer.tz = "Europe/Paris"
+        text = self.url_open(self.link(client)).text
+        self.assert_firm_and_documents(text, collection)
+        deadline = re.search(r'o_esign_deadline">(.*?)</div>', text, re.S).group(1)
+        deadline = " ".join(re.sub(r"<[^>]+>", " ", deadline).split())
+        self.assertEqual(deadline, "Sign before December 17, 2026 at 11:30", "the firm's time, no seconds or offset")
+        self.assertEqual(text.count("o_esign_open"), 2, "one Open the document button per document")
+        self.assertIn("Open the document", text)
+
+    def test_status_pages_name_the_firm_and_the_documents(self):
+        collection, client, firm = self.launch()
+        client_link, firm_link = self.link(client), self.link(firm)
+        self.assert_firm_and_documents(self.url_open(firm_link).text, collection)
+        as_signer(client)._sign_documents()
+        text = self.url_open(client_link).text
+        self.assertIn("You have signed", text)
+        self.assertIn("When everyone has signed", text)
+        self.assert_firm_and_documents(text, collection)
+        self.assertNotIn("/esign/download/", text, "nothing to download before the end")
+
+        as_signer(firm)._sign_documents()
+        self.env["esign.collection"]._cron_seal()
+        self.assertEqual(collection.state, "done")
+        text = self.url_open(client_link).text
+        self.assertIn("Everyone has signed", text)
+        self.assertNotIn("When everyone has signed", text)
+        self.assert_firm_and_documents(text, collection)
+        token = client_link.rsplit("/", 1)[1]
+        download = f"/esign/download/{client.id}/{token}/{collection.document_ids.id}"
+        self.assertIn(download, text)
+        self.assertIn("Download the signed document", text)
+        response = self.url_open(download)
+        self.assertTrue(response.content.startswith(b"%PDF"))
+
+        for make_state in ("refused", "cancelled", "expired"):
+            other, other_client, _other_firm = self.launch(subject=f"Lettre {make_state}")
+            link = self.link(other_client)
+            if make_state == "refused":
+                other_client._action_refuse("Honoraires")
+            elif make_state == "cancelled":
+                other._action_cancel("Doublon")
+            else:
+                other._esign_write({"deadline": fields.Datetime.now() - timedelta(minutes=1)})
+                self.env["esign.collection"]._cron_expire()
+            text = self.url_open(link).text
+            self.assertIn(f'data-status="{make_state}"', text)
+            self.assert_firm_and_documents(text, other)
+            self.assertNotIn("/esign/download/", text)
+
+    def test_sign_errors_name_the_field_they_concern(self):
+        _collection, client, _firm = self.launch()
+        self.assertIn("masked", client._portal_request_code(ip_address="10.0.0.1", user_agent="test"))
+        code = self.last_code()
+        wrong = "000000" if code != "000000" else "111111"
+        self.assertEqual(client._portal_sign(code, make_png(), False)["field"], "terms")
+        self.assertEqual(client._portal_sign(code, "", True)["field"], "signature")
+        result = client._portal_sign(wrong, make_png(), True)
+        self.assertEqual(result["field"], "code")
+        self.assertIn("not right", result["error"])
+        self.assertFalse(result["reload"])
+
+    def test_sms_failure_tells_the_preparer_once_per_episode(self):
+        collection, client, _firm = self.launch()
+        self.addCleanup(setattr, self.sms_server, "status", 200)
+
+        def failure_activities():
+            return collection.activity_ids.filtered(lambda a: "could not be sent by SMS" in (a.summary or ""))
+
+        self.sms_server.status = 500
+        for _click in range(3):
+            result = client._portal_request_code(ip_address="10.0.0.1", user_agent="test")
+            self.assertTrue(result["send_failed"])
+        self.assertEqual(len(failure_activities()), 1, "one activity, however many clicks")
+        activity = failure_activities()
+        self.assertEqual(activity.user_id, self.preparer)
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_warning"))
+        self.assertIn(client.name, activity.summary)
+
+        self.sms_server.status = 200
+        self.assertIn("masked", client._portal_request_code(ip_address="10.0.0.1", user_agent="test"))
+        self.sms_server.status = 500
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=5)):
+            self.assertIn("error", client._portal_request_code(ip_address="10.0.0.1", user_agent="test"))
+        self.assertEqual(len(failure_activities()), 2, "a new failure after a sent code is a new episode")
