@@ -87,7 +87,17 @@ def fetch_sign_oca(build_dir):
     """
     wheels = os.path.join(build_dir, "wheels")
     os.makedirs(wheels, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--dest", wheels]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--retries=2",
+        "--dest",
+        wheels,
+    ]
     try:
         result = subprocess.run([*command, REQUIREMENT], capture_output=True, text=True, timeout=300, check=False)
         problem = result.returncode and (result.stderr.strip().splitlines() or ["pip failed"])[-1]
