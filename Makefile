@@ -27,7 +27,7 @@ ODOO       = $(PYTHON) -m odoo --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/
 ODOO_SHELL = $(PYTHON) -m odoo shell --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
 PYTEST_ARGS ?=
 
-.PHONY: run test test-odoo deps env link check-odoo lint pot bench-crons bench-portal bench-parapheur
+.PHONY: run test test-odoo deps env link check-odoo lint pot bench-crons bench-portal bench-parapheur bench-vs-sign-oca
 
 env:
 	@$(PYTHON) -c "import odoo" 2>/dev/null || BASE_PYTHON=python3 $(SRC)/tools/setup_env.sh $(VENV) $(ODOO_SRC)
@@ -91,3 +91,7 @@ bench-portal: link
 
 bench-parapheur: link
 	$(PYTHON) $(SRC)/bench/bench_parapheur.py --db esign_bench_parapheur --addons-path=$(ADDONS_PATH) --data-dir=$(BUILD)/data
+
+bench-vs-sign-oca: link
+	$(PYTHON) $(SRC)/bench/bench_vs_sign_oca.py --db esign_bench_vs_oca --addons-path=$(ADDONS_PATH) \
+		--data-dir=$(BUILD)/data --build-dir=$(BUILD)/sign_oca

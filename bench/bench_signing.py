@@ -270,8 +270,9 @@ def bench_orm_step(args, data, tsa):
     """The whole ``_sign_documents`` of a first signer on a 10-page letter, TSA on, in a rolled back transaction."""
     import base64
 
+    from bench_database import new_collection
+
     import odoo
-    from odoo import Command
     from odoo.tools import config
 
     config.parse_config([f"--addons-path={args.addons_path}"] if args.addons_path else [])
@@ -287,16 +288,7 @@ def bench_orm_step(args, data, tsa):
         )
         times = []
         for _ in range(args.runs + 1):
-            collection = env["esign.collection"].create(
-                {
-                    "subject": "Bench",
-                    "document_ids": [Command.create({"name": "lettre.pdf", "original_pdf": base64.b64encode(data)})],
-                    "signer_ids": [
-                        Command.create({"partner_id": partner.id, "signing_order": 1}),
-                        Command.create({"partner_id": firm.id, "signing_order": 2}),
-                    ],
-                }
-            )
+            collection = new_collection(env, base64.b64encode(data), partner, firm)
             collection.action_launch()
             signer = collection.signer_ids.sorted("signing_order")[0]
             env.flush_all()
