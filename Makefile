@@ -9,8 +9,9 @@ ADDON      := engagement_letter_esign
 SRC        := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 # The Python that runs Odoo: one that already imports odoo is used as it is; otherwise the
 # project's own virtual environment, made by tools/setup_env.sh from ODOO_SRC (an Odoo 18.0
-# source folder or tarball; by default Odoo's official 18.0 source archive).
-VENV       ?= $(SRC)/.venv
+# source folder or tarball; by default Odoo's official 18.0 source archive). It lives outside the
+# checkout: Odoo reads every file of an addon's folder (translations export, data), libraries too.
+VENV       ?= $(HOME)/.cache/$(ADDON)/venv
 ODOO_SRC   ?=
 PYTHON     ?= $(shell if python3 -c "import odoo" 2>/dev/null; then echo python3; else echo $(VENV)/bin/python; fi)
 SRC_ID     := $(shell printf '%s' "$(SRC)" | md5sum | cut -c1-8)

@@ -728,30 +728,33 @@ class EsignCollection(models.Model):
             )
 
     def _esign_tell_fallbacks(self, layouts):
-        """Tell the preparer, on the chatter, which documents got their stamps on a signature page
-        although another placement was asked, and why."""
+        """Tell the preparer, on the chatter and in their language, which documents got their stamps
+        on a signature page although another placement was asked, and why."""
         self.ensure_one()
-        reasons = {
-            "no_anchor": self.env._("no anchor text was found in it"),
-            "overlap": self.env._("the stamps would have covered its text"),
-        }
-        for document, (layout, _page) in layouts.items():
-            if not layout.fallback:
-                continue
+
+        def note(env, document, layout):
+            reason = {
+                "no_anchor": env._("no anchor text was found in it"),
+                "overlap": env._("the stamps would have covered its text"),
+            }[layout.fallback]
             if layout.free:
-                message = self.env._(
+                message = env._(
                     "“%(file)s”: %(reason)s; it was signed before, so no page can be added: the stamps go "
                     "in free space of its pages.",
                     file=document.name,
-                    reason=reasons[layout.fallback],
+                    reason=reason,
                 )
             else:
-                message = self.env._(
+                message = env._(
                     "“%(file)s”: %(reason)s, so the stamps go on a signature page added at its end.",
                     file=document.name,
-                    reason=reasons[layout.fallback],
+                    reason=reason,
                 )
-            self._notify_preparer(Markup("<p>%s</p>") % message)
+            return Markup("<p>%s</p>") % message
+
+        for document, (layout, _page) in layouts.items():
+            if layout.fallback:
+                self._notify_preparer(lambda env, document=document, layout=layout: note(env, document, layout))
 
     def _esign_seal_documents(self, sealing=None):
         """Seal every document with the firm's certificate, a locking signature; then, with a timestamp

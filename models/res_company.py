@@ -147,22 +147,6 @@ class ResCompany(models.Model):
         help="Left empty, the signer reads a short statement of the personal data kept as proof.",
     )
 
-    def _esign_lang(self):
-        """The firm's language (its partner's), for what speaks for the firm: the seal, the signature page."""
-        self.ensure_one()
-        installed = dict(self.env["res.lang"].get_installed())
-        for lang in (self.partner_id.lang, "fr_FR" if self.country_id.code in (False, "FR") else None):
-            if lang in installed:
-                return lang
-        return self.env.lang or "en_US"
-
-    def _esign_tz(self):
-        """The firm's time zone: its partner's, else Europe/Paris for a French firm (or one with no country)."""
-        self.ensure_one()
-        if self.partner_id.tz:
-            return self.partner_id.tz
-        return "Europe/Paris" if self.country_id.code in (False, "FR") else "UTC"
-
     def _esign_local_moment(self, moment, lang):
         """(date, time) of the UTC ``moment`` in the firm's time zone: the date as ``lang`` writes
         dates, the time as hours and minutes (no seconds, no offset)."""
@@ -478,7 +462,8 @@ class ResCompany(models.Model):
         in particular reads (evidence report, journal, certificates), whoever runs the process."""
         self.ensure_one()
         installed = dict(self.env["res.lang"].get_installed())
-        for lang in (self.sudo().partner_id.lang, self.env.lang, "en_US"):
+        french = "fr_FR" if self.sudo().country_id.code in (False, "FR") else None
+        for lang in (self.sudo().partner_id.lang, french, self.env.lang, "en_US"):
             if lang in installed:
                 return lang
         return next(iter(installed), "en_US")

@@ -37,6 +37,12 @@ def make_pdf(pages=1, text="Lettre de mission"):
     return buffer.getvalue()
 
 
+def load_french(env):
+    """French active, with the addon's French terms loaded (the test database has none by default)."""
+    env["res.lang"]._activate_lang("fr_FR")
+    env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+
+
 def as_signer(signer):
     """The signer as the person who signs: a firm signer signs as their own user, never for someone."""
     if len(signer) == 1 and signer.role == "firm" and signer.user_id:

@@ -3,17 +3,12 @@ import base64
 from odoo import Command
 from odoo.tests import Form, HttpCase, tagged
 
-from .common import EsignCase
+from .common import EsignCase, load_french
 from .test_engagement_letter import EngagementLetterCase
 
 
 def _csv(rows):
     return ("\r\n".join(";".join(row) for row in rows) + "\r\n").encode()
-
-
-def _load_french(env):
-    env["res.lang"]._activate_lang("fr_FR")
-    env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
 
 
 @tagged("post_install", "-at_install")
@@ -23,7 +18,7 @@ class TestContactImportLanguagesAndDomains(EsignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        _load_french(cls.env)
+        load_french(cls.env)
         cls.preparer.groups_id = [Command.link(cls.env.ref("base.group_partner_manager").id)]
 
     def _preview(self, rows, lang="en_US"):
@@ -176,13 +171,15 @@ class TestSendWizardChecks(EngagementLetterCase):
         self.assertIn("attached", by_mail.email_body, "sent by e-mail, the PDF is attached")
 
     def test_texts_in_french(self):
-        _load_french(self.env)
+        """Written in the client's language, whoever prepares the collection."""
+        load_french(self.env)
         mission = self.mission.copy({"name": "Secrétariat juridique"})
         letter = self.edited(self.make_letter(mission_type_id=mission.id))
+        letter.contact_id.lang = "fr_FR"
         wizard = (
             self.env["engagement.letter.send.wizard"]
             .with_user(self.preparer)
-            .with_context(lang="fr_FR")
+            .with_context(lang="en_US")
             .create({"letter_id": letter.id})
         )
         self.assertEqual(wizard.email_subject, "Votre lettre de mission « Secrétariat juridique » à signer en ligne")

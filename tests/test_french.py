@@ -1,7 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import EsignCase
+from .common import EsignCase, load_french
 
 
 @tagged("post_install", "-at_install")
@@ -11,8 +11,7 @@ class TestFrench(EsignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        load_french(cls.env)
         cls.preparer.lang = "fr_FR"
         cls.client_fr.lang = "fr_FR"
 

@@ -10,7 +10,7 @@ from odoo.tests import freeze_time, tagged
 from odoo.tools.misc import file_path
 from odoo.tools.safe_eval import safe_eval
 
-from .common import EsignCase, make_png
+from .common import EsignCase, load_french, make_png
 from .test_evidence_report import pdf_text
 from .test_signing_page import EsignPortalMixin
 
@@ -49,8 +49,7 @@ class TestFrenchOutputs(EsignPortalMixin, EsignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        load_french(cls.env)
         cls.company.partner_id.write({"lang": "fr_FR", "tz": False})
         cls.company.name = "Cabinet Durand"
         cls.french_partners = (

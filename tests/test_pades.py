@@ -19,7 +19,7 @@ from odoo.tests import Form, HttpCase, tagged
 
 from ..services import pades, pki
 from ..services.pdf_verify import check_pdf_signatures
-from .common import EsignCase, as_signer, make_pdf
+from .common import EsignCase, as_signer, load_french, make_pdf
 from .pki import ThrowawayAuthority, sign_pdf
 from .tsa import LocalTimestampAuthority
 
@@ -471,8 +471,7 @@ class TestPadesSettings(PadesCase):
         self.assertGreaterEqual(guarded.requests, 4, "certification, signature, seal and document timestamps")
 
     def test_stamp_in_french(self):
-        self.env["res.lang"]._activate_lang("fr_FR")
-        self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        load_french(self.env)
         self.clients[0].lang = "fr_FR"
         collection = self._collection(self.clients[:1])
         collection.action_launch()

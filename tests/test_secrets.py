@@ -20,7 +20,7 @@ from odoo.tools import SQL, config
 
 from ..models.res_company import ENCRYPTED_SETTINGS, SECRET_FIELDS
 from ..services import pades, pki
-from .common import EsignCase
+from .common import EsignCase, load_french
 from .sms_server import RecordingSmsServer
 from .test_pades import PadesCase
 
@@ -327,8 +327,7 @@ class TestMasterKey(EsignCase):
             self.assertTrue(self.env["res.config.settings"].with_user(admin).create({}).esign_master_key_configured)
         arch = self.env["res.config.settings"].with_user(admin).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertTrue("Set esign_master_key in Odoo's configuration file" in arch)
-        self.env["res.lang"]._activate_lang("fr_FR")
-        self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        load_french(self.env)
         arch = (
             self.env["res.config.settings"]
             .with_user(admin)

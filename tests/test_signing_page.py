@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.http import Request
 from odoo.tests import HttpCase, freeze_time, tagged
 
-from .common import EsignCase, as_signer, make_png
+from .common import EsignCase, as_signer, load_french, make_png
 from .sms_server import RecordingSmsServer
 
 
@@ -72,8 +72,7 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         self.assertEqual(viewed.ip_address, "127.0.0.1")
 
     def test_page_in_the_signer_language(self):
-        self.env["res.lang"]._activate_lang("fr_FR")
-        self.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        load_french(self.env)
         self.client_fr.lang = "fr_FR"
         _collection, client, _firm = self.launch()
         response = self.url_open(self.link(client))

@@ -20,7 +20,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from ..services import pades, stamp_layout
-from .common import as_signer, make_png
+from .common import as_signer, load_french, make_png
 from .test_engagement_letter import EngagementLetterCase
 
 LIBTASN1 = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")
@@ -114,8 +114,7 @@ class TestStampPlacement(EngagementLetterCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        load_french(cls.env)
         cls.client_fr.lang = "fr_FR"
         cls.client_company.lang = "fr_FR"
         cls.company.partner_id.lang = "fr_FR"

@@ -13,7 +13,7 @@ from odoo.tests import HttpCase, tagged
 
 from ..services import pdf_verify
 from . import hostile_pdfs
-from .common import EsignCase, make_pdf
+from .common import EsignCase, load_french, make_pdf
 from .pki import ThrowawayAuthority, sign_pdf
 
 BUDGET_PARAM = "engagement_letter_esign.verify_time_budget_seconds"
@@ -331,8 +331,7 @@ class TestHostileMessagesInFrench(EsignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["res.lang"]._activate_lang("fr_FR")
-        cls.env["ir.module.module"]._load_module_terms(["engagement_letter_esign"], ["fr_FR"], overwrite=True)
+        load_french(cls.env)
 
     def test_messages(self):
         env = self.env(context={"lang": "fr_FR"})

@@ -79,11 +79,16 @@ class EngagementLetterSendWizard(models.TransientModel):
     def _compute_signatory_group_ids(self):
         self.signatory_group_ids = self.env.ref("engagement_letter_esign.group_esign_signatory")
 
-    @api.depends("letter_id", "use_esign")
+    @api.depends("letter_id", "use_esign", "contact_id")
     def _compute_email(self):
-        """Signed online, the client gets a link and nothing attached; sent by e-mail, the PDF is attached."""
+        """Signed online, the client gets a link and nothing attached; sent by e-mail, the PDF is attached.
+
+        Written in the client's language (else the firm's), whoever prepares the collection.
+        """
         for wizard in self:
-            letter = wizard.letter_id
+            lang = wizard.contact_id.lang or wizard.letter_id.company_id._esign_lang()
+            letter = wizard.letter_id.with_context(lang=lang)
+            env = letter.env
             quote = letter.kind == "quote"
             values = {
                 "mission": letter.mission_type_id.name or "",
@@ -91,31 +96,31 @@ class EngagementLetterSendWizard(models.TransientModel):
                 "firm": letter.company_id.name,
             }
             if wizard.use_esign and quote:
-                subject = self.env._("Your quote “%(mission)s” to sign online", **values)
-                body = self.env._(
+                subject = env._("Your quote “%(mission)s” to sign online", **values)
+                body = env._(
                     "<p>Madam, Sir,</p><p>Our quote for the mission “%(mission)s”, fiscal year %(year)s, is ready "
                     "to be signed online. You will receive a personal link by e-mail to read and sign it, with "
                     "a code sent by SMS.</p><p>Kind regards,<br/>%(firm)s</p>",
                     **values,
                 )
             elif wizard.use_esign:
-                subject = self.env._("Your engagement letter “%(mission)s” to sign online", **values)
-                body = self.env._(
+                subject = env._("Your engagement letter “%(mission)s” to sign online", **values)
+                body = env._(
                     "<p>Madam, Sir,</p><p>The engagement letter of our mission “%(mission)s”, fiscal year "
                     "%(year)s, is ready to be signed online. You will receive a personal link by e-mail to read "
                     "and sign it, with a code sent by SMS.</p><p>Kind regards,<br/>%(firm)s</p>",
                     **values,
                 )
             elif quote:
-                subject = self.env._("Your quote “%(mission)s”", **values)
-                body = self.env._(
+                subject = env._("Your quote “%(mission)s”", **values)
+                body = env._(
                     "<p>Madam, Sir,</p><p>Please find attached our quote for the mission “%(mission)s”, fiscal "
                     "year %(year)s.</p><p>Kind regards,<br/>%(firm)s</p>",
                     **values,
                 )
             else:
-                subject = self.env._("Your engagement letter “%(mission)s”", **values)
-                body = self.env._(
+                subject = env._("Your engagement letter “%(mission)s”", **values)
+                body = env._(
                     "<p>Madam, Sir,</p><p>Please find attached the engagement letter of our mission "
                     "“%(mission)s”, fiscal year %(year)s.</p><p>Kind regards,<br/>%(firm)s</p>",
                     **values,
