@@ -119,11 +119,11 @@ class TestLongTermValidation(LongTermCase):
         # The verifier and the evidence report trust what the firm configured, as an outside validator would.
         checks = check_pdf_signatures(data, roots)
         self.assertEqual([check.sound for check in checks], [True] * 5, [c.problems for c in checks])
-        evidence = collection._evidence_signatures()[document.id]
-        self.assertTrue(all(check.trusted for check in evidence), "the document timestamp is trusted")
-        self.assertEqual(collection._evidence_levels()[document.id], ("B-LTA", []))
+        report = self.env["report.engagement_letter_esign.report_esign_evidence"]
         with self.assertNoLogs("pyhanko_certvalidator", level="WARNING"):
-            collection._evidence_signatures()
+            evidence = report._get_report_values(collection.ids)["evidence"][collection.id]
+        self.assertTrue(all(check.trusted for check in evidence["signatures"][document.id]), "the timestamp is trusted")
+        self.assertEqual(evidence["levels"][document.id], ("B-LTA", []))
         # Poppler checks the same file.
         self.assertEqual(pdfsig_validity_lines(data)[:4], ["Signature is Valid."] * 4)
         self.assertIn("Test TSA", pdfsig_output(data))
