@@ -25,7 +25,8 @@ class ReportEsignEvidence(models.AbstractModel):
     def _collection_evidence(self, collection):
         """{"signatures": {document id: [SignatureCheck]}, "levels": {document id: (level, [what the
         next level lacks])}, "altered": the first altered event of the journal, if any}; each final
-        PDF is read once."""
+        PDF is read once, the explanations in the firm's language like the rest of the report."""
+        collection = collection.with_context(lang=collection.company_id._esign_lang())
         roots = collection.company_id._esign_verification_roots()
         signatures, levels = {}, {}
         for document in collection.document_ids:
@@ -41,5 +42,5 @@ class ReportEsignEvidence(models.AbstractModel):
                 report = pades_level(data)
             except (ValueError, KeyError, TypeError):
                 continue
-            levels[document.id] = (report.level or self.env._("none"), document._esign_level_explanation(report))
+            levels[document.id] = (report.level or collection.env._("none"), document._esign_level_explanation(report))
         return {"signatures": signatures, "levels": levels, "altered": collection._verify_event_chain()}

@@ -175,7 +175,7 @@ class TestSendWizardChecks(EngagementLetterCase):
         load_french(self.env)
         mission = self.mission.copy({"name": "Secrétariat juridique"})
         letter = self.edited(self.make_letter(mission_type_id=mission.id))
-        letter.contact_id.lang = "fr_FR"
+        letter.contact_id.sudo().lang = "fr_FR"
         wizard = (
             self.env["engagement.letter.send.wizard"]
             .with_user(self.preparer)

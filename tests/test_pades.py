@@ -318,7 +318,7 @@ class TestPadesSignatures(PadesCase):
             return original(collections, sealing)
 
         self.patch(type(broken), "_esign_seal_documents", seal)
-        with self.assertLogs("odoo.addons.engagement_letter_esign.models.esign_collection", level="ERROR"):
+        with self.assertLogs("odoo.addons.engagement_letter_esign.models.esign_collection_seal", level="ERROR"):
             self.assertEqual(self.env["esign.collection"]._cron_seal(), 2)
         self.assertEqual(fine.state, "done")
         self.assertEqual(broken.state, "sealing", "kept for the next run")

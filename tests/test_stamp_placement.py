@@ -119,6 +119,7 @@ class TestStampPlacement(EngagementLetterCase):
         cls.client_company.lang = "fr_FR"
         cls.company.partner_id.lang = "fr_FR"
         cls.signatory.partner_id.lang = "fr_FR"
+        cls.preparer.lang = "fr_FR"
 
     def _collection_of(self, data, name="contrat.pdf", **document):
         return (
