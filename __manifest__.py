@@ -53,6 +53,7 @@
     "assets": {
         "web.assets_backend": [
             "engagement_letter_esign/static/src/dashboard/**/*",
+            "engagement_letter_esign/static/src/stamp_picker/**/*",
         ],
         "web.assets_frontend": [
             "engagement_letter_esign/static/src/signing/**/*",
