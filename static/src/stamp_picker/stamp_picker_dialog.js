@@ -3,7 +3,7 @@ import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
 import { formatFloat } from "@web/core/utils/numbers";
 import { loadPDFJSAssets } from "@web/libs/pdfjs";
-import { STAMP_HEIGHT, STAMP_WIDTH, cornerAt, layStamps } from "./stamp_geometry";
+import { cornerAt, layStamps } from "./stamp_geometry";
 
 /**
  * The document's pages drawn with pdf.js; the collection's stamps, at their real size, follow the
@@ -19,6 +19,7 @@ export class StampPickerDialog extends Component {
         labels: { type: Array, element: String },
         place: Object,
         readonly: Boolean,
+        layout: { optional: true },
         onPick: { type: Function, optional: true },
     };
 
@@ -156,18 +157,24 @@ export class StampPickerDialog extends Component {
         }
     }
 
-    /** The stamps at ``corner`` in CSS pixels of the page shown. */
-    boxes(corner) {
+    /** A box in PDF points as a CSS style on the page shown. */
+    styleOf(box) {
         const { media, scale } = this.state;
-        return layStamps(this.props.labels.length, corner.x, corner.y, media).map((box, index) => ({
+        return [
+            `left: ${(box.x0 - media.x0) * scale}px`,
+            `top: ${(media.y1 - box.y1) * scale}px`,
+            `width: ${(box.x1 - box.x0) * scale}px`,
+            `height: ${(box.y1 - box.y0) * scale}px`,
+        ].join("; ");
+    }
+
+    /** The stamps laid out from ``corner`` (the first stamp's lower-left corner). */
+    boxes(corner) {
+        const boxes = layStamps(this.props.labels.length, corner.x, corner.y, this.state.media);
+        return boxes.map((box, index) => ({
             label: this.props.labels[index],
             outside: box.outside,
-            style: [
-                `left: ${(box.x0 - media.x0) * scale}px`,
-                `top: ${(media.y1 - box.y1) * scale}px`,
-                `width: ${STAMP_WIDTH * scale}px`,
-                `height: ${STAMP_HEIGHT * scale}px`,
-            ].join("; "),
+            style: this.styleOf(box),
         }));
     }
 
@@ -176,8 +183,34 @@ export class StampPickerDialog extends Component {
         return picked && picked.page === this.state.page && this.state.media ? picked : null;
     }
 
+    /**
+     * The stamps shown fixed on the page: once launched, where the launch put them (the stored
+     * layout); before, where the preparer clicked.
+     */
+    get fixedBoxes() {
+        if (!this.state.media) {
+            return [];
+        }
+        if (this.props.layout) {
+            return this.props.layout.placements
+                .map(([, page, [x0, y0, x1, y1]], index) => ({ page, box: { x0, y0, x1, y1 }, index }))
+                .filter(({ page }) => page === this.state.page - 1)
+                .map(({ box, index }) => ({
+                    label: this.props.labels[index] || "",
+                    outside: false,
+                    style: this.styleOf(box),
+                }));
+        }
+        return this.pickedHere ? this.boxes(this.pickedHere) : [];
+    }
+
+    /** Launched with their stamps on an appended signature page (they would have covered text). */
+    get onSignaturePage() {
+        return Boolean(this.props.layout?.signature_page);
+    }
+
     get someOutside() {
-        const shown = this.state.hover || this.pickedHere;
+        const shown = this.state.hover || (!this.props.layout && this.pickedHere);
         return Boolean(shown && this.boxes(shown).some((box) => box.outside));
     }
 

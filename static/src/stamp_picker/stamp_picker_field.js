@@ -60,6 +60,19 @@ export class StampPickerField extends Component {
         return [...names, _t("Firm's seal")];
     }
 
+    /** Where the launch put the stamps (placements, signature page), or null before the launch. */
+    get layout() {
+        const stored = this.record.data.stamp_layout;
+        if (!stored) {
+            return null;
+        }
+        try {
+            return JSON.parse(stored);
+        } catch {
+            return null;
+        }
+    }
+
     open() {
         const data = this.record.data;
         this.dialog.add(StampPickerDialog, {
@@ -67,6 +80,7 @@ export class StampPickerField extends Component {
             labels: this.labels,
             place: { page: data.stamp_page, x: data.stamp_x, y: data.stamp_y },
             readonly: this.readonly,
+            layout: this.layout,
             onPick: (place) =>
                 this.record.update({ stamp_page: place.page, stamp_x: place.x, stamp_y: place.y }),
         });
@@ -81,5 +95,6 @@ registry.category("fields").add("esign_stamp_picker", {
         { name: "original_pdf", type: "binary" },
         { name: "stamp_x", type: "float" },
         { name: "stamp_y", type: "float" },
+        { name: "stamp_layout", type: "text" },
     ],
 });

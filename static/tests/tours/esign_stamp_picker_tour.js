@@ -177,3 +177,36 @@ registry.category("web_tour.tours").add("esign_stamp_picker_readonly_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("esign_stamp_picker_appended_tour", {
+    steps: () => [
+        {
+            content: "Open the documents of the launched collection",
+            trigger: ".o_notebook a.nav-link[name=documents]",
+            run: "click",
+        },
+        {
+            content: "See the place of the stamps",
+            trigger: ".o_field_widget[name=document_ids] .o_esign_stamp_picker_open",
+            run: "click",
+        },
+        {
+            content: "The chosen page shows no stamp: they would have covered its text",
+            trigger: ".o_esign_stamp_sheet[data-rendered='2']:not(:has(.o_esign_stamp_box))",
+            run: assertDrawn,
+        },
+        {
+            content: "The viewer tells where they went",
+            trigger: ".o_esign_stamp_appended",
+        },
+        {
+            content: "Close",
+            trigger: ".o_esign_stamp_discard",
+            run: "click",
+        },
+        {
+            content: "The viewer is closed",
+            trigger: "body:not(:has(.o_esign_stamp_dialog)) .o_field_widget[name=document_ids]",
+        },
+    ],
+});
