@@ -55,6 +55,7 @@
         "web.assets_backend": [
             "engagement_letter_esign/static/src/dashboard/**/*",
             "engagement_letter_esign/static/src/parapheur/**/*",
+            "engagement_letter_esign/static/src/stamp_picker/**/*",
         ],
         "web.assets_frontend": [
             "engagement_letter_esign/static/src/signing/**/*",

@@ -26,6 +26,7 @@ from . import (
     test_signing_page,
     test_signing_tours,
     test_sms_gateways,
+    test_stamp_picker,
     test_stamp_placement,
     test_verifier,
     test_verifier_hostile,
