@@ -236,10 +236,29 @@ class EsignDocument(models.Model):
         if any(doc.collection_id.state not in ("draft", "ready") for doc in self):
             raise UserError(self.env._("Documents of a launched collection cannot be removed."))
 
-    def _current_pdf(self):
-        """The bytes a signer signs now: the latest signed revision, else the original."""
+    def _esign_pdf_attachment(self, field_name):
+        """The attachment that holds one of the document's PDF fields, if any."""
         self.ensure_one()
-        return base64.b64decode(self.signed_pdf or self.original_pdf or b"")
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [("res_model", "=", self._name), ("res_id", "=", self.id), ("res_field", "=", field_name)],
+                limit=1,
+            )
+        )
+
+    def _current_pdf(self):
+        """The bytes a signer signs now: the latest signed revision, else the original; read from the
+        file as bytes, without a base64 round trip of a file that may weigh megabytes."""
+        self.ensure_one()
+        if not self.id:
+            return base64.b64decode(self.signed_pdf or self.original_pdf or b"")
+        for field_name in ("signed_pdf", "original_pdf"):
+            attachment = self._esign_pdf_attachment(field_name)
+            if attachment:
+                return attachment.raw
+        return b""
 
     # ------------------------------------------------------------------
     # Stamps placement
@@ -459,9 +478,16 @@ class EsignDocument(models.Model):
         return data, self._esign_check_long_term(data, True)
 
     def _esign_store_revision(self, data):
-        """Keep ``data`` as the current signed revision of this document, with its SHA-256."""
+        """Keep ``data`` as the current signed revision of this document, with its SHA-256; the bytes
+        go to the file as they are (no base64, no type guessing) once the revision exists."""
         self.ensure_one()
-        self._esign_write({"signed_pdf": base64.b64encode(data), "signed_sha256": sha256_hex(data)})
+        attachment = self._esign_pdf_attachment("signed_pdf")
+        if not attachment:
+            self._esign_write({"signed_pdf": base64.b64encode(data), "signed_sha256": sha256_hex(data)})
+            return
+        self._esign_call(attachment.write, {"raw": data, "mimetype": "application/pdf"})
+        self.invalidate_recordset(["signed_pdf"])
+        self._esign_write({"signed_sha256": sha256_hex(data)})
 
     def _purge_files(self):
         """Delete the PDF files, keep the hashes (set-based: one search, one unlink)."""
