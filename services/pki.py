@@ -126,10 +126,16 @@ def to_asn1(certificate):
     return asn1_x509.Certificate.load(certificate_der(certificate))
 
 
+def _fit(text, limit=64):
+    """``text`` cut to ``limit`` bytes of UTF-8 (what X.509 libraries count), on a character boundary:
+    "Autorité de signature électronique de Cabinet Durand & Associés" is 64 characters, 66 bytes."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
 def _name(common_name, email=None, organization=None, country=None):
-    parts = [x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64] or "-")]
+    parts = [x509.NameAttribute(NameOID.COMMON_NAME, _fit(common_name) or "-")]
     if organization:
-        parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization[:64]))
+        parts.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(organization)))
     if country and len(country) == 2:
         parts.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country.upper()))
     if email:

@@ -15,7 +15,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, HttpCase, tagged
+from odoo.tests import BaseCase, Form, HttpCase, tagged
 
 from ..services import pades, pki
 from ..services.pdf_verify import check_pdf_signatures
@@ -589,3 +589,22 @@ class TestAuthorityRoutes(HttpCase):
         self.assertEqual(self.url_open(f"/esign/ca/{company.id}.pem").text, pem)
         der = self.url_open(f"/esign/ca/{company.id}.cer").content
         self.assertEqual(der, company._esign_ca_certificate_der())
+
+
+@tagged("post_install", "-at_install")
+class TestCertificateNames(BaseCase):
+    """Names in certificates are cut to what X.509 allows, counted in bytes: accents take two."""
+
+    def _common_name(self, credential):
+        return credential.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+
+    def test_long_accented_names_fit(self):
+        firm = "Cabinet Durand & Associés d'expertise comptable é"
+        name = "Autorité de signature électronique de Cabinet Durand & Associés"
+        authority = pki.new_authority(name, organization=firm, country="FR")
+        self.assertLessEqual(len(self._common_name(authority).encode()), 64)
+        self.assertTrue(name.startswith(self._common_name(authority)), "cut at the end, on a whole character")
+        signer_name = "Marie-Hélène de La Rochefoucauld-Liancourt-Élisabeth Éloïse Ézéchiel"
+        signer = pki.issue_certificate(authority, signer_name)
+        self.assertLessEqual(len(self._common_name(signer).encode()), 64)
+        self.assertTrue(signer_name.startswith(self._common_name(signer)))
