@@ -94,7 +94,13 @@ class EsignCollection(models.Model):
         language: the signers listed, one block per signer and one for the seal."""
         self.ensure_one()
         collection = self.with_context(lang=self.company_id._esign_lang())
-        roles = dict(collection.env["esign.signer"]._fields["role"]._description_selection(collection.env))
+        # Code translations, read from the module's .po files: the page is in the firm's language also
+        # while the module installs (its demonstration data), before the field labels are translated.
+        roles = {
+            "client": collection.env._("Client"),
+            "firm": collection.env._("Firm"),
+            "other": collection.env._("Other"),
+        }
         signers = collection._esign_stamp_signers()
         lines = [
             collection.env._("%(rank)s. %(name)s, %(role)s", rank=rank, name=signer.name, role=roles.get(signer.role))
