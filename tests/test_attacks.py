@@ -158,6 +158,38 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
             ),
         ]
 
+    def test_placement_layout_journal_version_and_demo_gateway_refused_over_rpc(self):
+        """This session's fields: a launched document's placement and every layout are the workflow's,
+        a journal event's digest version cannot be changed, the demonstration SMS gateway cannot be
+        chosen in a database without demonstration data; as each role, over RPC."""
+        self.env["ir.module.module"].search([("name", "=", "base")]).demo = False
+        running_doc = self.running.document_ids[:1]
+        draft_doc = self.draft.document_ids[:1]
+        event = self.running.event_ids[:1]
+        before = (running_doc.stamp_placement, running_doc.stamp_page, running_doc.stamp_layout, draft_doc.stamp_layout)
+        for login, password in (
+            ("esign_preparer", "esign_preparer"),
+            ("esign_manager", "esign_manager"),
+            ("esign_attack_admin", "esign_attack_admin"),
+        ):
+            self.authenticate(login, password)
+            attacks = [
+                ("esign.document", "write", [running_doc.ids, {"stamp_placement": "page", "stamp_page": 1}]),
+                ("esign.document", "write", [running_doc.ids, {"stamp_layout": "[]"}]),
+                ("esign.document", "write", [draft_doc.ids, {"stamp_layout": '[{"page": 0}]'}]),
+                ("esign.event", "write", [event.ids, {"hash_version": 1}]),
+                ("res.company", "write", [self.company.ids, {"esign_sms_gateway": "demo"}]),
+            ]
+            for model, method, args in attacks:
+                label = f"{login}: {model}.{method}{tuple(args[1:])}"
+                with self.subTest(attack=label):
+                    self.assert_refused(self.call_kw(model, method, args), label)
+        self.env.invalidate_all()
+        after = (running_doc.stamp_placement, running_doc.stamp_page, running_doc.stamp_layout, draft_doc.stamp_layout)
+        self.assertEqual(after, before)
+        self.assertEqual(event.hash_version, 2)
+        self.assertNotEqual(self.company.esign_sms_gateway, "demo")
+
     def attack_as(self, login, password):
         self.authenticate(login, password)
         before = self.snapshot()
