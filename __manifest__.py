@@ -2,7 +2,7 @@
     "name": "Engagement letters: electronic signature",
     "summary": "Have engagement letters and any PDF signed by clients and the firm: "
     "ordered collection, SMS codes, PAdES, seal, proof",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Productivity/Documents",
     "author": "engagement_letter_esign developers",
     "website": "https://github.com/engagement-letter-esign/engagement_letter_esign",

@@ -4,7 +4,7 @@ Signs a 1-page, a 10-page and a 100-page PDF (made here with reportlab), without
 RFC 3161 timestamp from a local authority over HTTP (pyHanko's DummyTimeStamper behind
 http.server on 127.0.0.1):
 
-- "addon": what ``esign.signer._sign_documents`` does per document, through the addon's own
+- "addon": what ``esign.signer._sign_checked`` does per document, through the addon's own
   services: a fresh ECDSA P-256 key, a one-shot certificate from the company CA, the visible stamp
   with a drawn signature, every field laid out, the signature and its timestamp (B-T);
 - "pyhanko": plain pyHanko used the straightforward way, ``SimpleSigner.load_pkcs12`` from an
@@ -17,7 +17,7 @@ from the local authority's responder and CRL server, VRI per signature, document
 per document and file growth.
 
 With ``--db`` (a database where the addon is installed), it also times the whole ORM step
-``_sign_documents`` (certificate, signature, proof events, e-mails) on the 10-page letter.
+``_sign_checked`` (certificate, signature, proof events, e-mails) on the 10-page letter.
 
     python3 bench/bench_signing.py [--runs 15] [--db esign_bench --addons-path ...]
 """
@@ -267,7 +267,7 @@ def bench_seal(pades, pki, tsa, runs):
 
 
 def bench_orm_step(args, data, tsa):
-    """The whole ``_sign_documents`` of a first signer on a 10-page letter, TSA on, in a rolled back transaction."""
+    """The whole ``_sign_checked`` of a first signer on a 10-page letter, TSA on, in a rolled back transaction."""
     import base64
 
     from bench_database import new_collection
@@ -293,11 +293,11 @@ def bench_orm_step(args, data, tsa):
             signer = collection.signer_ids.sorted("signing_order")[0]
             env.flush_all()
             start = time.perf_counter()
-            signer._sign_documents()
+            signer._sign_checked()
             env.flush_all()
             times.append(time.perf_counter() - start)
         cr.rollback()
-    print(f"ORM step _sign_documents, 10 pages, TSA: median {statistics.median(times[1:]) * 1000:.1f} ms")
+    print(f"ORM step _sign_checked, 10 pages, TSA: median {statistics.median(times[1:]) * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

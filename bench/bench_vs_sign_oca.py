@@ -9,7 +9,7 @@ Then times, interleaved (the order of the two sides alternates from one round to
 median of ``--runs`` rounds after one warm-up round:
 
 - "addon": the whole ORM step a client signer's request runs once the code is checked,
-  ``esign.signer._sign_documents`` (one-shot certificate, PAdES signature of the certified
+  ``esign.signer._sign_checked`` (one-shot certificate, PAdES signature of the certified
   document with the visible stamp and the drawn signature, revision, proof events, e-mails to the
   next signer) up to its commit; the collection (client, then a firm signer) is launched and
   certified, committed and the cache emptied before the clock starts;
@@ -197,7 +197,7 @@ class Bench:
 
     def addon(self, data_b64, profile=None):
         signer = self.prepare_addon(data_b64)
-        return self._timed(lambda: signer._sign_documents(signature_image=self.signature_png), profile)
+        return self._timed(lambda: signer._sign_checked(signature_image=self.signature_png), profile)
 
     def prepare_sign_oca(self, data_b64, pages):
         from odoo import Command
@@ -240,7 +240,7 @@ class Bench:
         """Peak traced Python memory of one addon signing step."""
         signer = self.prepare_addon(data_b64)
         tracemalloc.start()
-        signer._sign_documents(signature_image=self.signature_png)
+        signer._sign_checked(signature_image=self.signature_png)
         self.env.flush_all()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()

@@ -84,7 +84,7 @@ class EsignSigningController(http.Controller):
         signer_sudo = self._signer_sudo(signer_id, token)
         if not signer_sudo:
             return self._render_status("invalid")
-        status = signer_sudo._portal_status()
+        status = signer_sudo._signing_status()
         if status != "to_sign":
             return self._render_status(status, signer_sudo, token)
         signer_sudo._portal_log_view(**self._evidence())
@@ -118,7 +118,7 @@ class EsignSigningController(http.Controller):
     def esign_document(self, signer_id, token, document_id, **kwargs):
         """The PDF as it stands now, for the viewer of the signing page."""
         signer_sudo = self._signer_sudo(signer_id, token)
-        if not signer_sudo or signer_sudo._portal_status() != "to_sign":
+        if not signer_sudo or signer_sudo._signing_status() != "to_sign":
             return request.not_found()
         document_sudo = signer_sudo.collection_id.document_ids.filtered(lambda d: d.id == document_id)
         if not document_sudo:
@@ -143,14 +143,14 @@ class EsignSigningController(http.Controller):
         signer_sudo = self._signer_sudo(signer_id, token)
         if not signer_sudo or not self._csrf_ok(csrf_token):
             return {"error": request.env._("This link is not valid: please reload the page.")}
-        return signer_sudo._portal_request_code(**self._evidence())
+        return signer_sudo._request_signing_code(**self._evidence())
 
     @http.route("/esign/sign/<int:signer_id>/<string:token>/sign", type="json", auth="public", methods=["POST"])
     def esign_sign(self, signer_id, token, code=None, signature=None, accepted=False, csrf_token=None, **kwargs):
         signer_sudo = self._signer_sudo(signer_id, token)
         if not signer_sudo or not self._csrf_ok(csrf_token):
             return {"error": request.env._("This link is not valid: please reload the page.")}
-        result = signer_sudo._portal_sign(code, signature, accepted, **self._evidence())
+        result = signer_sudo._sign_with_code(code, signature, accepted, **self._evidence())
         if result.get("signed"):
             result["redirect_url"] = f"/esign/sign/{signer_sudo.id}/{token}"
         return result
@@ -160,7 +160,7 @@ class EsignSigningController(http.Controller):
         signer_sudo = self._signer_sudo(signer_id, token)
         if not signer_sudo:
             return self._render_status("invalid")
-        status = signer_sudo._portal_status()
+        status = signer_sudo._signing_status()
         if status != "to_sign":
             return self._render_status(status, signer_sudo, token)
         problem = signer_sudo._refusal_reason_problem(reason)

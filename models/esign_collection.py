@@ -479,8 +479,9 @@ class EsignCollection(models.Model):
     # Turns: who signs now
     # ------------------------------------------------------------------
 
-    def _advance(self):
-        """Give the turn to the next group of signers, or queue the seal once everyone has signed."""
+    def _advance(self, invite_later=False):
+        """Give the turn to the next group of signers, or queue the seal once everyone has signed;
+        ``invite_later`` queues their e-mails (see ``esign.signer._give_turn``)."""
         for collection in self.filtered(lambda c: c.state == "in_progress"):
             pending = collection.signer_ids.filtered(lambda s: s.state in ("waiting", "to_sign"))
             if not pending:
@@ -491,7 +492,7 @@ class EsignCollection(models.Model):
             (pending - current).filtered(lambda s: s.state == "to_sign")._esign_write({"state": "waiting"})
             newcomers = current.filtered(lambda s: s.state == "waiting")
             if newcomers:
-                newcomers._give_turn()
+                newcomers._give_turn(invite_later=invite_later)
 
     def _complete(self):
         self._end("done")

@@ -36,6 +36,8 @@ class EsignCollection(models.Model):
                 with self.env.cr.savepoint():
                     collection._esign_seal_documents(sealing)
                     collection._esign_write({"seal_attempt_date": now, "seal_error": False})
+                    # The last signatures' messages come before the one that closes the collection.
+                    collection.signer_ids._send_due_notifications()
                     collection._complete()
             # Any failure, expected or not, stays with its collection: it must not hold the queue up.
             except Exception as error:  # pylint: disable=broad-exception-caught
@@ -165,6 +167,36 @@ class EsignCollection(models.Model):
                 self.env["esign.document"].union(*(document for document, _data in certified)),
                 description=company._esign_env()._("Certified by %s", company.name)[:250],
             )
+
+    def _esign_certify_in_flight(self):
+        """Collections launched before the certification moved to the launch: the firm certifies now
+        the documents nobody signed yet, with the fields of their layout (signers sign certified
+        documents only). When the timestamp authority cannot be reached, the certification goes
+        without its timestamp rather than stop the upgrade; the signers' signatures carry theirs.
+        Returns the documents certified."""
+        certified = self.env["esign.document"]
+        for collection in self.filtered(lambda c: c.state == "in_progress"):
+            company = collection.company_id
+            pending = collection.document_ids.filtered(lambda d: d._current_pdf() and not d._esign_signed_elsewhere())
+            if not pending:
+                continue
+            credential = company._esign_seal_credential()
+            timestamper = company._esign_timestamper()
+            for document in pending:
+                places, signature_page = document._esign_places()
+                try:
+                    data = document._esign_certify(places, credential, timestamper, signature_page)
+                except UserError:
+                    _logger.warning("Certifying %s without a timestamp: authority unreachable", document.name)
+                    data = document._esign_certify(places, credential, None, signature_page)
+                document._esign_store_revision(data)
+                certified |= document
+            collection._log_document_events(
+                "certified",
+                certified & pending,
+                description=company._esign_env()._("Certified by %s", company.name)[:250],
+            )
+        return certified
 
     def _esign_tell_fallbacks(self, layouts):
         """Tell the preparer, on the chatter and in their language, which documents got their stamps

@@ -89,7 +89,7 @@ class EsignParapheurBatchLine(models.Model):
                     actor_name=batch.user_id.name,
                     **evidence,
                 )
-                signer._sign_documents(evidence=evidence)
+                signer._sign_checked(evidence=evidence)
         except UserError as error:
             self._esign_write({"state": "skipped", "message": str(error.args[0])[:250]})
             return False

@@ -10,7 +10,8 @@ from PIL import Image
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import consteq, email_normalize
+from odoo.tools import SQL, consteq, email_normalize
+from odoo.tools.sql import create_index
 
 from ..services import pades
 from ..services.otp import mask_mobile
@@ -47,7 +48,7 @@ class EsignSigner(models.Model):
     _order = "collection_id, signing_order, id"
     _check_company_auto = True
     _allow_sudo_commands = False
-    _inherit = ["esign.workflow.guard"]
+    _inherit = ["esign.workflow.guard", "esign.claim.mixin"]
     _esign_workflow_fields = (
         "state",
         "notified_date",
@@ -58,6 +59,8 @@ class EsignSigner(models.Model):
         "access_token_hashes",
         "certificate_pem",
         "certificate_sha256",
+        "signature_notice_due",
+        "invitation_due",
     )
     _esign_frozen_fields = ("collection_id",)
 
@@ -65,7 +68,11 @@ class EsignSigner(models.Model):
     company_id = fields.Many2one(related="collection_id.company_id", store=True, index=True)
     collection_state = fields.Selection(related="collection_id.state", string="Collection status")
     partner_id = fields.Many2one("res.partner", string="Contact", index=True)
-    user_id = fields.Many2one("res.users", compute="_compute_user_id", store=True, index="btree_not_null")
+    user_id = fields.Many2one(
+        "res.users",
+        compute="_compute_user_id",
+        store=True,
+    )
     name = fields.Char(compute="_compute_from_partner", store=True, precompute=True, readonly=False, required=True)
     email = fields.Char(string="E-mail", compute="_compute_from_partner", store=True, precompute=True, readonly=False)
     mobile = fields.Char(
@@ -111,10 +118,24 @@ class EsignSigner(models.Model):
         help="The one-shot certificate the company's authority issued for this signature (PEM).",
     )
     certificate_sha256 = fields.Char(string="Certificate SHA-256", readonly=True, copy=False)
+    # What a signature leaves to tell, sent by the notifications' scheduled action.
+    signature_notice_due = fields.Boolean(string="Signature still to tell", readonly=True, copy=False)
+    invitation_due = fields.Boolean(string="Invitation still to send", readonly=True, copy=False)
 
     _sql_constraints = [
         ("signing_order_positive", "CHECK(signing_order >= 1)", "The signing order starts at 1."),
     ]
+
+    def init(self):  # pylint: disable=missing-return
+        super().init()
+        # The notifications' scheduled action finds what is due through this index, whatever the table size.
+        create_index(
+            self.env.cr,
+            "esign_signer_notification_due_idx",
+            self._table,
+            ["id"],
+            where="signature_notice_due OR invitation_due",
+        )
 
     @api.constrains("name", "email", "mobile")
     def _check_single_line_contact(self):
@@ -350,7 +371,7 @@ class EsignSigner(models.Model):
         """
         return [("partner_id", "=", partner.id), ("collection_id.state", "not in", PREPARATION_STATES)]
 
-    def _portal_status(self):
+    def _signing_status(self):
         """What the signing page may show: 'to_sign', or why the signer cannot act."""
         self.ensure_one()
         status = self._portal_list_status()
@@ -453,27 +474,29 @@ class EsignSigner(models.Model):
         self.ensure_one()
         return self.env["esign.otp"]._signer_blocked(self)
 
-    def _portal_request_code(self, **evidence):
-        """Send a one-time code; ``{"masked": ...}`` or ``{"error": ...}``."""
+    def _request_signing_code(self, **evidence):
+        """Send the signer a one-time code by SMS; ``{"masked": ...}`` or ``{"error": ...}``."""
         self.ensure_one()
         self._lock_for_update()
-        if self._portal_status() != "to_sign":
+        if self._signing_status() != "to_sign":
             return {"error": self.env._("This signature can no longer be made: please reload the page.")}
         if not self.mobile:
             return {"error": self.env._("No mobile number is on file for you: please contact the firm.")}
         return self.env["esign.otp"]._request_for(self, **evidence)
 
-    def _portal_sign(self, code, signature, accepted, **evidence):
-        """Check everything the signer gave, then sign; ``{"signed": True}`` or ``{"error": ...}``.
+    def _sign_with_code(self, code, signature, accepted, **evidence):
+        """The signer signs with the code received by SMS, their drawn signature and the terms accepted
+        (on the signing page, or the firm's signatory in the back office); ``{"signed": True}`` or
+        ``{"error": ...}``.
 
-        ``signature`` is the drawn signature as sent (PNG bytes, base64 or a data URL). The row lock
-        makes a second submission (double click, second tab) wait, then find the signer already
-        signed: it never signs twice. When signing fails after a right code (timestamp authority
-        down...), the code stays usable: nothing of the attempt is kept.
+        ``signature`` is the drawn signature as sent (PNG bytes, base64 or a data URL). The row lock,
+        taken once, makes a second submission (double click, second tab) wait, then find the signer
+        already signed: it never signs twice. When signing fails after a right code (timestamp
+        authority down...), the code stays usable: nothing of the attempt is kept.
         """
         self.ensure_one()
         self._lock_for_update()
-        status = self._portal_status()
+        status = self._signing_status()
         if status in ("signed", "done"):
             return {"signed": True}
         if status != "to_sign":
@@ -489,17 +512,25 @@ class EsignSigner(models.Model):
             return {"error": self.env._("Please draw your signature."), "field": "signature"}
         if not isinstance(code, str | int) or isinstance(code, bool):
             return {"error": self.env._("Type the code received by SMS: six digits."), "field": "code"}
-        code = str(code)
         try:
             image = self._esign_signature_png(signature)
             with self.env.cr.savepoint():
-                problem = self.env["esign.otp"]._verify_for(self, code, **evidence)
+                problem = self.env["esign.otp"]._verify_for(self, str(code), **evidence)
                 if problem:
                     return {"error": problem, "field": "code", "reload": self._otp_blocked()}
-                self._sign_documents(signature_image=image, evidence=evidence)
+                self._sign_in_turn(image, evidence)
         except UserError as error:
             return {"error": error.args[0]}
         return {"signed": True}
+
+    def _sign_checked(self, signature_image=None, evidence=None):
+        """The signer signs, who they are having been checked by the caller: the parapheur line (one
+        code for the whole batch), the demonstration data. Raises UserError when they cannot sign now."""
+        self.ensure_one()
+        self._lock_for_update()
+        self._check_can_act()
+        self._sign_in_turn(self._esign_signature_png(signature_image), evidence)
+        return True
 
     # ------------------------------------------------------------------
     # Turn, notification, signature, refusal
@@ -510,9 +541,12 @@ class EsignSigner(models.Model):
         self.ensure_one()
         return self.collection_id.subject or self.collection_id.name
 
-    def _give_turn(self):
-        self._esign_write({"state": "to_sign", "notified_date": fields.Datetime.now()})
-        self._send_signing_request()
+    def _give_turn(self, invite_later=False):
+        """Their turn to sign; ``invite_later`` leaves the e-mail to the notifications' scheduled
+        action (after a signature: the signer does not wait for the next one's e-mail)."""
+        self._esign_write({"state": "to_sign", "notified_date": fields.Datetime.now(), "invitation_due": invite_later})
+        if not invite_later:
+            self._send_signing_request()
 
     def _send_signing_request(self, reminder=False):
         """E-mail each signer a personal link; one proof event per e-mail."""
@@ -566,19 +600,19 @@ class EsignSigner(models.Model):
         if self.state != "to_sign":
             raise UserError(self.env._("It is not yet the turn of %s to sign.", self.name))
 
-    def _sign_documents(self, signature_image=None, evidence=None):
-        """The signing step: sign every document of the collection for this signer, then record it.
+    def _sign_in_turn(self, image_png, evidence):
+        """The one signing step: every document of the collection signed for this signer, then the
+        signature recorded and the collection moved on. The caller holds the signer's row lock and
+        checked that it is their turn.
 
-        ``signature_image`` is the PNG the signer drew (bytes or base64); ``evidence`` holds extra
-        proof event values (IP address, user agent...). Each PDF gets an incremental PAdES signature
-        with a one-shot certificate whose key is dropped afterwards. Every document is signed before
-        anything is written, so a failure (timestamp authority down...) leaves nothing behind.
+        ``image_png`` is the drawn signature (PNG bytes) or None; ``evidence`` holds extra proof event
+        values (IP address, user agent...). Each PDF, certified at launch, gets an incremental PAdES
+        signature with a one-shot certificate whose key is dropped afterwards. Every document is
+        signed before anything is written, so a failure (timestamp authority down...) leaves nothing
+        behind. What tells others (chatter, the origin record, the next signers' e-mails) is rendered
+        by a scheduled action woken at once, not in the signer's wait.
         """
-        self.ensure_one()
-        self._lock_for_update()
-        self._check_can_act()
-        image = self._esign_signature_png(signature_image)
-        # Checked above who acts: the signature covers the whole collection, whatever the actor may read.
+        # Checked by the caller who acts: the signature covers the whole collection, whatever the actor may read.
         collection = self.collection_id.sudo()
         documents = collection.document_ids
         documents._esign_lock()
@@ -594,20 +628,72 @@ class EsignSigner(models.Model):
                     credential,
                     self._esign_field_name(),
                     stamp_text,
-                    image_png=image,
+                    image_png=image_png,
                     timestamper=timestamper,
                     signer_name=self.name,
-                    certifier=company._esign_seal_credential,
                 ),
             )
             for document in documents
         ]
-        # The seal of a last signer may still fail (timestamp authority...): then nothing of this step stays.
         with self.env.cr.savepoint():
             for document, data in signed:
                 document._esign_store_revision(data)
-            self._esign_write({"certificate_pem": credential.certificate_pem, "certificate_sha256": credential.sha256})
-            return self._action_sign(**(evidence or {}))
+            self._esign_write(
+                {
+                    "state": "signed",
+                    "signed_date": fields.Datetime.now(),
+                    "certificate_pem": credential.certificate_pem,
+                    "certificate_sha256": credential.sha256,
+                    "signature_notice_due": True,
+                }
+            )
+            collection._log_document_events(
+                "signed",
+                documents,
+                signer_id=self.id,
+                description=self.company_id._esign_env()._("Signed by %s", self.name),
+                **(evidence or {}),
+            )
+            collection._advance(invite_later=True)
+        self._queue_notifications()
+
+    def _queue_notifications(self):
+        self.env.ref("engagement_letter_esign.ir_cron_esign_notify").sudo()._trigger()
+
+    def _send_due_notifications(self):
+        """What follows signatures, in the order they happened: the "signed" message on the
+        collection and its origin record, then the e-mails of the signers whose turn came."""
+        for signer in self.filtered("signature_notice_due").sorted(lambda s: (s.signed_date, s.id)):
+            signer._esign_write({"signature_notice_due": False})
+            collection = signer.collection_id.sudo()
+            collection._post_template(
+                "engagement_letter_esign.mail_template_esign_signed",
+                "engagement_letter_esign.mt_signer_signed",
+                esign_signer_name=signer.name,
+            )
+            collection._notify_origin("signed", signer=signer)
+        invited = self.filtered("invitation_due")
+        invited._esign_write({"invitation_due": False})
+        # A collection stopped meanwhile (refusal, cancellation) invites nobody any more.
+        invited.filtered(
+            lambda s: s.state == "to_sign" and s.collection_id.state == "in_progress"
+        )._send_signing_request()
+
+    @api.model
+    def _cron_send_notifications(self, batch_size=50):
+        """Send what signatures left to tell (see ``_send_due_notifications``)."""
+        due = SQL("FROM esign_signer claimed WHERE claimed.signature_notice_due OR claimed.invitation_due")
+
+        def send_in_firm_lang(signers):
+            for company, firm_signers in signers.grouped("company_id").items():
+                firm_signers.with_context(lang=company._esign_lang())._send_due_notifications()
+
+        return self._esign_process_due(
+            due,
+            send_in_firm_lang,
+            batch_size,
+            order=SQL("claimed.signed_date NULLS LAST, claimed.id"),
+        )
 
     def _esign_field_name(self):
         self.ensure_one()
@@ -650,33 +736,6 @@ class EsignSigner(models.Model):
         except Exception as exc:
             raise UserError(self.env._("The drawn signature is not a readable image: please draw it again.")) from exc
         return data
-
-    def _action_sign(self, **evidence):
-        """Record the signature of this signer and move the collection on.
-
-        ``evidence`` holds extra proof event values (IP address, user agent...).
-        The PDF signature itself is added by the signing step that calls this.
-        """
-        self.ensure_one()
-        self._lock_for_update()
-        self._check_can_act()
-        collection = self.collection_id.sudo()
-        self._esign_write({"state": "signed", "signed_date": fields.Datetime.now()})
-        collection._log_document_events(
-            "signed",
-            collection.document_ids,
-            signer_id=self.id,
-            description=self.company_id._esign_env()._("Signed by %s", self.name),
-            **evidence,
-        )
-        collection._post_template(
-            "engagement_letter_esign.mail_template_esign_signed",
-            "engagement_letter_esign.mt_signer_signed",
-            esign_signer_name=self.name,
-        )
-        collection._notify_origin("signed", signer=self)
-        collection._advance()
-        return True
 
     @api.model
     def _refusal_reason_problem(self, reason):

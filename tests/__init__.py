@@ -24,6 +24,7 @@ from . import (
     test_security,
     test_signer_contact,
     test_signing_page,
+    test_signing_path,
     test_signing_tours,
     test_sms_gateways,
     test_stamp_picker,

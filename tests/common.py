@@ -50,6 +50,18 @@ def as_signer(signer):
     return signer
 
 
+def sign(signer, signature_image=None):
+    """``signer`` signs for real (PAdES signatures of every document; who signs is the test's own
+    check), then what the signature tells others is sent, as the scheduled action does after it."""
+    signer._sign_checked(signature_image)
+    signer.env["esign.signer"]._cron_send_notifications()
+
+
+def send_notifications(env):
+    """What signatures left to tell (messages, the next signers' e-mails), sent now."""
+    return env["esign.signer"]._cron_send_notifications()
+
+
 @tagged("post_install", "-at_install")
 class EsignCase(TransactionCase):
     """Users, contacts and a way to build collections, shared by the addon's tests."""
@@ -133,7 +145,7 @@ class EsignCase(TransactionCase):
         for index in range(count):
             collection = cls.make_collection(subject=f"Lettre de mission {index}", documents=documents)
             collection.action_launch()
-            collection.signer_ids.filtered(lambda s: s.role == "client")._action_sign()
+            sign(collection.signer_ids.filtered(lambda s: s.role == "client"))
             collections |= collection
         return collections
 

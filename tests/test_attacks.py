@@ -65,7 +65,7 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
         cls.done = cls.make_collection()
         cls.done.action_launch()
         for signer in cls.done.signer_ids.sorted("signing_order"):
-            as_signer(signer)._sign_documents(signature_image=make_png())
+            as_signer(signer)._sign_checked(signature_image=make_png())
         cls.env["esign.collection"]._cron_seal()
         cls.done._attach_evidence_report()
         # A collection in progress: the client's turn.
@@ -387,8 +387,8 @@ class TestLetterAttacks(RpcAttackMixin, HttpCase, EngagementLetterCase):
         self.make_wizard(letter, auto_receive=True).action_prepare()
         letter.collection_id.with_user(self.preparer).action_launch()
         client, firm = letter.collection_id.signer_ids.sorted("signing_order")
-        client._sign_documents()
-        as_signer(firm)._sign_documents()
+        client._sign_checked()
+        as_signer(firm)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.env["esign.collection"]._cron_evidence_reports()
         self.assertEqual(letter.state, "signed")

@@ -22,7 +22,7 @@ class TestBackofficeSigning(EsignPortalMixin, EsignCase):
         self.assertFalse(as_signatory.my_signer_id, "not their turn yet")
         with self.assertRaises(UserError):
             as_signatory.action_open_sign_wizard()
-        client._sign_documents()
+        client._sign_checked()
         self.assertEqual(as_signatory.my_signer_id, firm)
         action = as_signatory.action_open_sign_wizard()
         wizard = self.env["esign.sign.wizard"].with_user(self.signatory).browse(action["res_id"])

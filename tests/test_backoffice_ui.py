@@ -197,8 +197,8 @@ class TestBackofficeTours(HttpCase, EngagementLetterCase):
         collection = self.make_collection(subject="Lettre scellée")
         collection.action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
-        client._sign_documents(evidence={})
-        firm.with_user(self.signatory)._sign_documents(evidence={})
+        client._sign_checked(evidence={})
+        firm.with_user(self.signatory)._sign_checked(evidence={})
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         return collection

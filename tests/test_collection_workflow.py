@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
-from .common import EsignCase
+from .common import EsignCase, sign
 
 
 @tagged("post_install", "-at_install")
@@ -22,18 +22,18 @@ class TestCollectionWorkflow(EsignCase):
         self.assertEqual(len(self._mails_to(second)), 1)
         self.assertFalse(self._mails_to(firm), "the firm is not invited before the clients have signed")
 
-        first._action_sign()
+        sign(first)
         self.assertEqual(firm.state, "waiting", "the firm waits until the whole first group has signed")
         self.assertFalse(self._mails_to(firm))
         self.assertEqual(collection.state, "in_progress")
 
-        second._action_sign()
+        sign(second)
         self.assertEqual(firm.state, "to_sign")
         self.assertEqual(len(self._mails_to(firm)), 1)
         invitation = self._mails_to(firm)
         self.assertIn(f"/esign/sign/{firm.id}/", invitation.body_html, "the e-mail carries a personal link")
 
-        firm.with_user(self.signatory)._action_sign()
+        sign(firm.with_user(self.signatory))
         self.assertEqual(collection.state, "sealing", "the seal follows out of the last signer's request")
         with self.assertRaises(UserError):
             collection._action_cancel("Trop tard")
@@ -62,10 +62,10 @@ class TestCollectionWorkflow(EsignCase):
         collection.action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
         with self.assertRaisesRegex(UserError, "not yet the turn"):
-            firm.with_user(self.signatory)._action_sign()
-        client._action_sign()
+            sign(firm.with_user(self.signatory))
+        sign(client)
         with self.assertRaisesRegex(UserError, "already signed"):
-            client._action_sign()
+            sign(client)
         self.assertEqual(collection.event_ids.mapped("event_type").count("signed"), 1)
 
     def test_launch_refused_lists_each_missing_item(self):
@@ -134,7 +134,7 @@ class TestCollectionWorkflow(EsignCase):
         )
         collection.action_launch()
         client_fr, client_be, firm = collection.signer_ids.sorted("signing_order")
-        client_fr._action_sign()
+        sign(client_fr)
         self.assertEqual(client_be.state, "to_sign")
         # Luc is on holiday: the firm signs first.
         firm.signing_order = 2
@@ -144,7 +144,7 @@ class TestCollectionWorkflow(EsignCase):
         self.assertIn("reordered", collection.event_ids.mapped("event_type"))
         with self.assertRaisesRegex(UserError, "already signed"):
             client_fr.signing_order = 5
-        firm.with_user(self.signatory)._action_sign()
+        sign(firm.with_user(self.signatory))
         self.assertEqual(client_be.state, "to_sign")
 
     def test_reorder_refused_once_ended(self):
@@ -166,7 +166,7 @@ class TestCollectionWorkflow(EsignCase):
         self.assertEqual(collection.state, "cancelled")
         self.assertEqual(collection.cancel_reason, "Lettre remplacée par une nouvelle version")
         with self.assertRaisesRegex(UserError, "no longer in progress"):
-            collection.signer_ids[0]._action_sign()
+            sign(collection.signer_ids[0])
         with self.assertRaisesRegex(UserError, "not yet ended"):
             collection._action_cancel("encore")
 

@@ -6,7 +6,7 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, freeze_time, tagged
 from odoo.tests.common import get_db_name
 
-from .common import EsignCase
+from .common import EsignCase, sign
 
 
 @tagged("post_install", "-at_install")
@@ -56,8 +56,8 @@ class TestCrons(EsignCase):
         collection = self._launched()
         client, firm = collection.signer_ids.sorted("signing_order")
         with freeze_time("2026-03-02 10:00:00"):
-            client._action_sign()
-            firm.with_user(self.signatory)._action_sign()
+            sign(client)
+            sign(firm.with_user(self.signatory))
             self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         document = collection.document_ids

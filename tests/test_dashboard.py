@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, freeze_time, tagged
 
-from .common import EsignCase
+from .common import EsignCase, sign
 
 
 @tagged("post_install", "-at_install")
@@ -40,7 +40,7 @@ class TestDashboard(EsignCase):
         self.assertEqual(tiles["purge_soon"], 1, "cancelled 25 days ago, purged in 5 days")
         self.assertEqual(tiles["to_sign"], 0)
 
-        running.signer_ids.sorted("signing_order")[0]._action_sign()
+        sign(running.signer_ids.sorted("signing_order")[0])
         self.assertEqual(self._tiles(self.signatory)["to_sign"], 1, "now waiting for the firm's signature")
 
     def test_counter_opens_its_filtered_list(self):

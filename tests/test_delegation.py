@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user, tagged
 
-from .common import EsignCase
+from .common import EsignCase, sign
 
 
 @tagged("post_install", "-at_install")
@@ -160,9 +160,9 @@ class TestDelegation(EsignCase):
         collection = self._prepare()
         collection.with_user(self.collaborator).action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
-        client.sudo()._action_sign()
+        sign(client.sudo())
         with self.assertRaisesRegex(UserError, "never sign"):
-            firm.with_user(self.collaborator)._action_sign()
+            sign(firm.with_user(self.collaborator))
         self.assertEqual(firm.state, "to_sign")
         self.assertIn(
             firm,
@@ -171,7 +171,7 @@ class TestDelegation(EsignCase):
             .search([("user_id", "=", self.accountant.id), ("state", "=", "to_sign")]),
         )
         self.assertEqual(firm.prepared_by_id, self.collaborator, "the parapheur shows who prepared it")
-        firm.with_user(self.accountant)._action_sign()
+        sign(firm.with_user(self.accountant))
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
 

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tests import freeze_time
 from odoo.tools.safe_eval import safe_eval
 
-from .common import EsignCase, as_signer
+from .common import EsignCase, as_signer, sign
 
 
 class EngagementLetterCase(EsignCase):
@@ -243,7 +243,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
     def test_signed_by_both(self):
         letter, (client, firm) = self.launched(auto_receive=True, prepare_accounting_file=True, billing_day=28)
         self.assertEqual(letter.state, "sent")
-        client._action_sign()
+        sign(client)
         self.assertEqual(letter.state, "client_signed")
         warning = letter.message_ids.filtered(lambda m: self.signatory.partner_id in m.partner_ids)
         self.assertTrue(warning, "the firm's signatory is told the client has signed")
@@ -255,7 +255,7 @@ class TestLetterFollowsCollection(EngagementLetterCase):
             [("mail_message_id", "=", warning.id), ("notification_type", "=", "email")]
         )
         self.assertEqual(by_email.res_partner_id, self.signatory.partner_id, "the signatory gets an e-mail")
-        as_signer(firm)._action_sign()
+        sign(as_signer(firm))
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.collection_id.state, "done")
         self.assertEqual(letter.state, "signed")
@@ -277,8 +277,8 @@ class TestLetterFollowsCollection(EngagementLetterCase):
     def test_evidence_report_attached_when_made(self):
         letter, (client, firm) = self.launched(auto_receive=True)
         collection = letter.collection_id
-        client._sign_documents()
-        as_signer(firm)._sign_documents()
+        client._sign_checked()
+        as_signer(firm)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.state, "signed")
         self.env["esign.collection"]._cron_evidence_reports()
@@ -294,8 +294,8 @@ class TestLetterFollowsCollection(EngagementLetterCase):
 
     def test_without_auto_receive_nothing_generated(self):
         letter, (client, firm) = self.launched()
-        client._action_sign()
-        as_signer(firm)._action_sign()
+        sign(client)
+        sign(as_signer(firm))
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(letter.state, "signed")
         self.assertFalse(letter.signed_attachment_id)

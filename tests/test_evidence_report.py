@@ -21,8 +21,8 @@ class TestEvidenceReport(EsignCase):
             collection.action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
         with freeze_time("2026-03-02 10:00:00"):
-            client._sign_documents(evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"})
-            firm.with_user(self.signatory)._sign_documents(
+            client._sign_checked(evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"})
+            firm.with_user(self.signatory)._sign_checked(
                 evidence={"ip_address": "198.51.100.9", "user_agent": "Chrome/150 test"}
             )
             self.env["esign.collection"]._cron_seal()

@@ -92,9 +92,9 @@ class TestFrenchOutputs(EsignPortalMixin, EsignCase):
         client, firm = collection.signer_ids.sorted("signing_order")
         evidence = {"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"}
         with freeze_time("2026-12-02 09:42:13"):
-            self.assertFalse(client.with_context(lang="en_US")._portal_request_code(**evidence).get("error"))
+            self.assertFalse(client.with_context(lang="en_US")._request_signing_code(**evidence).get("error"))
             sms = self.sms_server.last_message()
-            result = client.with_context(lang="en_US")._portal_sign(self.last_code(), make_png(), True, **evidence)
+            result = client.with_context(lang="en_US")._sign_with_code(self.last_code(), make_png(), True, **evidence)
             self.assertEqual(result, {"signed": True})
             batch = self._sign_through_parapheur(firm)
             self.assertEqual(self.english["esign.collection"]._cron_seal(), 1)

@@ -81,7 +81,7 @@ class LongTermCase(PadesCase):
         collection = self._collection(partners or (self.clients[:1] + self.signatory.partner_id))
         collection.action_launch()
         for signer in collection.signer_ids.sorted("signing_order"):
-            as_signer(signer)._sign_documents()
+            as_signer(signer)._sign_checked()
         return collection
 
 

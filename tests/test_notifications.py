@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .common import EsignCase, as_signer
+from .common import EsignCase, as_signer, sign
 
 
 @tagged("post_install", "-at_install")
@@ -19,12 +19,12 @@ class TestNotifications(HttpCase, EsignCase):
         collection = self.make_collection(copy_partner_ids=[(6, 0, copy.ids)])
         collection.action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
-        as_signer(client)._sign_documents()
+        sign(as_signer(client))
         signed_message = collection.message_ids.filtered(lambda m: "Sophie Martin signed" in (m.body or ""))
         self.assertIn(self.preparer.partner_id, signed_message.partner_ids)
         turn = self.mails_to(firm.email)
         self.assertIn("it is now your turn", turn[-1].body_html)
-        as_signer(firm)._sign_documents()
+        as_signer(firm)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         document = collection.document_ids

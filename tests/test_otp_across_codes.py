@@ -49,7 +49,7 @@ class TestSignerTriesAcrossCodes(EsignPortalMixin, HttpCase, EsignCase):
         codes = self.env["esign.otp"].sudo().search([("signer_id", "=", client.id)])
         self.assertEqual(codes.mapped("attempts"), [3, 4, 4, 4], "a replaced code keeps its wrong tries")
         self.assertEqual(codes.mapped("state"), ["locked", "replaced", "replaced", "replaced"])
-        self.assertEqual(client._portal_status(), "blocked")
+        self.assertEqual(client._signing_status(), "blocked")
         self.assertIn("no longer be made", self.rpc(f"{link}/code")["error"])
         self.assertEqual(len(self.sms_server.requests), 4, "no SMS once blocked")
         self.assertEqual(client.state, "to_sign")

@@ -117,7 +117,7 @@ class PadesCase(EsignCase):
 
     def _sign_all(self, collection):
         for signer in collection.signer_ids.sorted("signing_order"):
-            as_signer(signer)._sign_documents(
+            as_signer(signer)._sign_checked(
                 signature_image=drawn_signature(),
                 evidence={"ip_address": "203.0.113.7", "user_agent": "Firefox/140 test"},
             )
@@ -186,7 +186,7 @@ class TestPadesSignatures(PadesCase):
         collection = self._collection(self.clients[:2], documents=2)
         collection.action_launch()
         first = collection.signer_ids.sorted("signing_order")[0]
-        as_signer(first)._sign_documents()
+        as_signer(first)._sign_checked()
         for document in collection.document_ids:
             data = base64.b64decode(document.signed_pdf)
             signatures = self.assert_sound_pdf(data, [pades.CERTIFICATION_FIELD, f"esign_signer_{first.id}"])
@@ -249,19 +249,19 @@ class TestPadesSignatures(PadesCase):
         collection = self._collection(self.clients[:2])
         collection.action_launch()
         first, second = collection.signer_ids.sorted("signing_order")
-        as_signer(first)._sign_documents()
+        as_signer(first)._sign_checked()
         before = (collection.document_ids.signed_sha256, len(collection.event_ids))
         down = LocalTimestampAuthority().start()
         down.stop()
         self.company.esign_tsa_url = down.url
         for signer in (second,):
             with self.assertRaisesRegex(UserError, "timestamp authority could not be reached.*try again"):
-                as_signer(signer)._sign_documents(signature_image=drawn_signature())
+                as_signer(signer)._sign_checked(signature_image=drawn_signature())
             self.assertEqual(signer.state, "to_sign", "the signature is not recorded")
             self.assertFalse(signer.certificate_pem)
             self.assertEqual((collection.document_ids.signed_sha256, len(collection.event_ids)), before)
         self.company.esign_tsa_url = self.tsa.url
-        as_signer(second)._sign_documents(signature_image=drawn_signature())
+        as_signer(second)._sign_checked(signature_image=drawn_signature())
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         self.assert_sound_pdf(
@@ -289,7 +289,7 @@ class TestPadesSignatures(PadesCase):
         )
         now = fields.Datetime.now()
         with freeze_time(now):
-            as_signer(signer)._sign_documents()
+            as_signer(signer)._sign_checked()
             signed_revision = collection.document_ids.signed_sha256
             self.assertEqual(self.env["esign.collection"]._cron_seal(), 1)
         self.assertEqual((signer.state, collection.state), ("signed", "sealing"), "the signature stays")
@@ -309,7 +309,7 @@ class TestPadesSignatures(PadesCase):
         broken, fine = self._collection(self.clients[:1]), self._collection(self.clients[1:2])
         (broken | fine).action_launch()
         for collection in (broken, fine):
-            as_signer(collection.signer_ids)._sign_documents()
+            as_signer(collection.signer_ids)._sign_checked()
         original = type(broken)._esign_seal_documents
 
         def seal(collections, sealing=None):
@@ -337,14 +337,14 @@ class TestPadesSignatures(PadesCase):
         with self.assertRaisesRegex(UserError, "sealed"):
             document._esign_check_not_sealed()
         with self.assertRaises(UserError):
-            as_signer(collection.signer_ids)._sign_documents()
+            as_signer(collection.signer_ids)._sign_checked()
 
     def test_firm_signatory_signs_with_own_rights(self):
         collection = self._collection([self.clients[0], self.signatory.partner_id])
         collection.action_launch()
         client, firm = collection.signer_ids.sorted("signing_order")
-        as_signer(client)._sign_documents()
-        firm.with_user(self.signatory)._sign_documents(signature_image=drawn_signature())
+        as_signer(client)._sign_checked()
+        firm.with_user(self.signatory)._sign_checked(signature_image=drawn_signature())
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         self.assertTrue(collection.document_ids.sealed_date)
@@ -364,7 +364,7 @@ class TestPadesSignatures(PadesCase):
         ):
             self.assertEqual(signer._esign_signature_png(accepted), png)
         with self.assertRaisesRegex(UserError, "not a readable image"):
-            as_signer(collection.signer_ids)._sign_documents(signature_image="bm90IGFuIGltYWdl")
+            as_signer(collection.signer_ids)._sign_checked(signature_image="bm90IGFuIGltYWdl")
         self.assertEqual(collection.signer_ids.state, "to_sign")
 
 
@@ -388,15 +388,15 @@ class TestCompanyAuthority(PadesCase):
         collection = self._collection(self.clients[:2])
         collection.action_launch()
         first, second = collection.signer_ids.sorted("signing_order")
-        as_signer(first)._sign_documents()
+        as_signer(first)._sign_checked()
         old_root = self.company._esign_trust_roots()[0]
         self.env["ir.config_parameter"].sudo().set_param("database.secret", "a-new-secret-after-a-copy")
         with self.assertRaisesRegex(UserError, "cannot be decrypted"):
-            as_signer(second)._sign_documents()
+            as_signer(second)._sign_checked()
         self.assertEqual(second.state, "to_sign")
         self.env["res.config.settings"].create({}).action_esign_renew_ca()
         self.company.esign_tsa_url = self.tsa.url  # encrypted too: entered again, as the message asks
-        as_signer(second)._sign_documents()
+        as_signer(second)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         roots = self.company._esign_trust_roots()
@@ -465,7 +465,7 @@ class TestPadesSettings(PadesCase):
         self.assertEqual(collection.state, "draft", "the certification failed: nothing was launched")
         self.company._esign_set_tsa_password("s3cret-tsa")
         collection.action_launch()
-        as_signer(collection.signer_ids)._sign_documents()
+        as_signer(collection.signer_ids)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         self.assertGreaterEqual(guarded.requests, 4, "certification, signature, seal and document timestamps")

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..services.pdf_verify import check_pdf_signatures
-from .common import EsignCase
+from .common import EsignCase, sign
 from .test_signing_page import EsignPortalMixin
 
 
@@ -38,7 +38,7 @@ class ParapheurRpcMixin(EsignPortalMixin):
         )
         cls.other_collection.signer_ids.filtered(lambda s: s.partner_id == cls.other_signatory.partner_id).role = "firm"
         cls.other_collection.action_launch()
-        cls.other_collection.signer_ids.filtered(lambda s: s.partner_id == cls.client_be)._action_sign()
+        sign(cls.other_collection.signer_ids.filtered(lambda s: s.partner_id == cls.client_be))
         cls.other_line = cls.other_collection.signer_ids.filtered(lambda s: s.role == "firm")
         cls.foreign = cls.client_collection | cls.other_collection
 

@@ -7,7 +7,7 @@ from odoo.tests import tagged
 
 from ..models.esign_event import HASH_VERSION, HASHED_FIELDS, HASHED_FIELDS_BY_VERSION
 from ..services.evidence import GENESIS_HASH, event_digest
-from .common import EsignCase
+from .common import EsignCase, sign
 
 
 @tagged("post_install", "-at_install")
@@ -15,7 +15,7 @@ class TestProofJournal(EsignCase):
     def _signed_collection(self):
         collection = self.make_collection()
         collection.action_launch()
-        collection.signer_ids.sorted("signing_order")[0]._action_sign()
+        sign(collection.signer_ids.sorted("signing_order")[0])
         return collection
 
     def _tamper(self, query, params):

@@ -393,7 +393,7 @@ class TestGatewaysWithEncryptedSettings(EsignCase):
             collection = self.make_collection()
             collection.action_launch()
             client = collection.signer_ids.sorted("signing_order")[0]
-            self.assertEqual(client._portal_request_code(ip_address="10.0.0.1"), {"masked": "+33 6•• •• •• 78"})
+            self.assertEqual(client._request_signing_code(ip_address="10.0.0.1"), {"masked": "+33 6•• •• •• 78"})
         self.assertEqual(server.requests[0]["headers"]["x-api-key"], "k-2")
         self.assertEqual(json.loads(server.requests[0]["body"])["to"], "+33612345678", "the default body")
 
@@ -403,7 +403,7 @@ class TestGatewaysWithEncryptedSettings(EsignCase):
         collection = self.make_collection()
         collection.action_launch()
         client = collection.signer_ids.sorted("signing_order")[0]
-        result = client._portal_request_code(ip_address="10.0.0.1")
+        result = client._request_signing_code(ip_address="10.0.0.1")
         self.assertIn("could not be sent by SMS", result["error"])
         self.assertEqual(client.state, "to_sign")
 

@@ -86,7 +86,7 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         self.authenticate(None, None)
         result = self.rpc(f"{self.link(client)}/sign", code="123456", signature="", accepted=True)
         self.assertEqual(result["error"], "Veuillez dessiner votre signature.")
-        client._portal_request_code()
+        client._request_signing_code()
         self.assertIn("est votre code de signature", self.sms_server.last_message())
 
     def test_pdf_served_to_the_viewer_only_with_the_token(self):
@@ -123,7 +123,7 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         firm_link = self.link(firm)
         self.assertIn("It is not your turn to sign yet", self.url_open(firm_link).text)
         client_link = self.link(client)
-        as_signer(client)._sign_documents()
+        as_signer(client)._sign_checked()
         self.assertIn("You have signed", self.url_open(client_link).text)
 
         _refused, refused_client, _firm = self.launch()
@@ -208,8 +208,8 @@ class TestSigningPage(EsignPortalMixin, HttpCase, EsignCase):
         document = collection.document_ids
         link = f"/esign/download/{client.id}/{client._issue_access_token()}/{document.id}"
         self.assertEqual(self.url_open(link).status_code, 404, "nothing to download before the end")
-        as_signer(client)._sign_documents()
-        as_signer(firm)._sign_documents()
+        as_signer(client)._sign_checked()
+        as_signer(firm)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         response = self.url_open(link)
@@ -229,7 +229,7 @@ class TestOtpRules(EsignPortalMixin, EsignCase):
     """Expiry, wrong tries, locking, resend wait and hourly limit, with time moved."""
 
     def request_code(self, signer, ip="10.0.0.1"):
-        return signer._portal_request_code(ip_address=ip, user_agent="test")
+        return signer._request_signing_code(ip_address=ip, user_agent="test")
 
     def code(self):
         return re.search(r"\b(\d{6})\b", self.sms_server.last_message()).group(1)
@@ -238,7 +238,7 @@ class TestOtpRules(EsignPortalMixin, EsignCase):
         return "000000" if code != "000000" else "111111"
 
     def sign(self, signer, code):
-        return signer._portal_sign(code, make_png(), True, ip_address="10.0.0.1", user_agent="test")
+        return signer._sign_with_code(code, make_png(), True, ip_address="10.0.0.1", user_agent="test")
 
     def test_code_expires_after_the_validity(self):
         now = fields.Datetime.now()
@@ -319,7 +319,7 @@ class TestOtpRules(EsignPortalMixin, EsignCase):
                 for _attempt in range(5):
                     result = self.sign(client, self.wrong(code))
         self.assertIn("blocked", result["error"])
-        self.assertEqual(client._portal_status(), "blocked")
+        self.assertEqual(client._signing_status(), "blocked")
         with freeze_time(now + timedelta(minutes=10)):
             self.assertIn("no longer be made", self.request_code(client)["error"])
         self.assertIn("signer_blocked", collection.event_ids.mapped("event_type"))
@@ -366,14 +366,14 @@ class TestSigningPageGuidance(EsignPortalMixin, HttpCase, EsignCase):
         collection, client, firm = self.launch()
         client_link, firm_link = self.link(client), self.link(firm)
         self.assert_firm_and_documents(self.url_open(firm_link).text, collection)
-        as_signer(client)._sign_documents()
+        as_signer(client)._sign_checked()
         text = self.url_open(client_link).text
         self.assertIn("You have signed", text)
         self.assertIn("When everyone has signed", text)
         self.assert_firm_and_documents(text, collection)
         self.assertNotIn("/esign/download/", text, "nothing to download before the end")
 
-        as_signer(firm)._sign_documents()
+        as_signer(firm)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         text = self.url_open(client_link).text
@@ -404,12 +404,12 @@ class TestSigningPageGuidance(EsignPortalMixin, HttpCase, EsignCase):
 
     def test_sign_errors_name_the_field_they_concern(self):
         _collection, client, _firm = self.launch()
-        self.assertIn("masked", client._portal_request_code(ip_address="10.0.0.1", user_agent="test"))
+        self.assertIn("masked", client._request_signing_code(ip_address="10.0.0.1", user_agent="test"))
         code = self.last_code()
         wrong = "000000" if code != "000000" else "111111"
-        self.assertEqual(client._portal_sign(code, make_png(), False)["field"], "terms")
-        self.assertEqual(client._portal_sign(code, "", True)["field"], "signature")
-        result = client._portal_sign(wrong, make_png(), True)
+        self.assertEqual(client._sign_with_code(code, make_png(), False)["field"], "terms")
+        self.assertEqual(client._sign_with_code(code, "", True)["field"], "signature")
+        result = client._sign_with_code(wrong, make_png(), True)
         self.assertEqual(result["field"], "code")
         self.assertIn("not right", result["error"])
         self.assertFalse(result["reload"])
@@ -423,7 +423,7 @@ class TestSigningPageGuidance(EsignPortalMixin, HttpCase, EsignCase):
 
         self.sms_server.status = 500
         for _click in range(3):
-            result = client._portal_request_code(ip_address="10.0.0.1", user_agent="test")
+            result = client._request_signing_code(ip_address="10.0.0.1", user_agent="test")
             self.assertTrue(result["send_failed"])
         self.assertEqual(len(failure_activities()), 1, "one activity, however many clicks")
         activity = failure_activities()
@@ -432,8 +432,8 @@ class TestSigningPageGuidance(EsignPortalMixin, HttpCase, EsignCase):
         self.assertIn(client.name, activity.summary)
 
         self.sms_server.status = 200
-        self.assertIn("masked", client._portal_request_code(ip_address="10.0.0.1", user_agent="test"))
+        self.assertIn("masked", client._request_signing_code(ip_address="10.0.0.1", user_agent="test"))
         self.sms_server.status = 500
         with freeze_time(fields.Datetime.now() + timedelta(minutes=5)):
-            self.assertIn("error", client._portal_request_code(ip_address="10.0.0.1", user_agent="test"))
+            self.assertIn("error", client._request_signing_code(ip_address="10.0.0.1", user_agent="test"))
         self.assertEqual(len(failure_activities()), 2, "a new failure after a sent code is a new episode")

@@ -76,8 +76,8 @@ class TestSigningTours(EsignPortalMixin, HttpCase, EsignCase):
     def test_verifier_results_on_a_phone(self):
         collection, client, firm = self.launch()
         token = client._issue_access_token()
-        client._sign_documents()
-        firm.with_user(self.signatory)._sign_documents()
+        client._sign_checked()
+        firm.with_user(self.signatory)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         self.use(PHONE)

@@ -91,7 +91,7 @@ class TestOdooSmsGateway(MockSMS, EsignCase):
         collection.action_launch()
         client = collection.signer_ids.sorted("signing_order")[0]
         with self.mockSMSGateway():
-            result = client._portal_request_code(ip_address="10.0.0.1")
+            result = client._request_signing_code(ip_address="10.0.0.1")
         self.assertEqual(result, {"masked": "+33 6•• •• •• 78"})
         self.assertEqual(self._sms[0]["number"], "+33612345678")
         self.assertRegex(self._sms[0]["body"], r"\b\d{6}\b")
@@ -102,7 +102,7 @@ class TestOdooSmsGateway(MockSMS, EsignCase):
         collection.action_launch()
         client = collection.signer_ids.sorted("signing_order")[0]
         with self.mockSMSGateway(sim_error="server_error"):
-            result = client._portal_request_code(ip_address="10.0.0.1")
+            result = client._request_signing_code(ip_address="10.0.0.1")
         self.assertIn("could not be sent by SMS", result["error"])
         self.assertEqual(client.state, "to_sign")
 
@@ -135,6 +135,6 @@ class TestSmsSettings(EsignCase):
         collection.action_launch()
         client = collection.signer_ids.sorted("signing_order")[0]
         with self.assertLogs("odoo.addons.engagement_letter_esign.models.esign_otp", "WARNING") as logs:
-            result = client._portal_request_code(ip_address="10.0.0.1")
+            result = client._request_signing_code(ip_address="10.0.0.1")
         self.assertEqual(result, {"masked": "+33 6•• •• •• 78"})
         self.assertRegex(logs.output[0], r"\+33612345678: .*\b\d{6}\b")

@@ -90,7 +90,7 @@ class TestStampPicker(HttpCase, EsignCase):
             f"/odoo/esign.collection/{collection.id}", "esign_stamp_picker_readonly_tour", login=self.preparer.login
         )
         for signer in collection.signer_ids.sorted("signing_order"):
-            as_signer(signer)._sign_documents(signature_image=make_png())
+            as_signer(signer)._sign_checked(signature_image=make_png())
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         found = widgets(base64.b64decode(document.signed_pdf))

@@ -146,7 +146,7 @@ class TestStampPlacement(EngagementLetterCase):
         cron speaking English."""
         collection.with_context(lang="fr_FR").action_launch()
         for signer in collection.signer_ids.sorted("signing_order"):
-            as_signer(signer)._sign_documents(signature_image=make_png())
+            as_signer(signer)._sign_checked(signature_image=make_png())
         self.env["esign.collection"].with_context(lang="en_US")._cron_seal()
         self.assertEqual(collection.state, "done")
         data = base64.b64decode(collection.document_ids.signed_pdf)

@@ -65,7 +65,7 @@ class TestPdfSignatureChecks(EsignCase):
         collection = self.make_collection()
         collection.action_launch()
         for signer in collection.signer_ids.sorted("signing_order"):
-            as_signer(signer)._sign_documents()
+            as_signer(signer)._sign_checked()
         self.env["esign.collection"]._cron_seal()
         self.assertEqual(collection.state, "done")
         signed = collection.document_ids._current_pdf()

@@ -46,7 +46,7 @@ class EsignSignWizard(models.TransientModel):
 
     def action_send_code(self):
         """Errors are shown in the wizard, not raised: the attempt and its proof event are kept."""
-        result = self._signer_sudo()._portal_request_code()
+        result = self._signer_sudo()._request_signing_code()
         if result.get("error"):
             self.write({"error": result["error"], "message": False})
         else:
@@ -61,7 +61,7 @@ class EsignSignWizard(models.TransientModel):
 
     def action_sign(self):
         signer_sudo = self._signer_sudo()
-        result = signer_sudo._portal_sign(self.code, self.signature, self.accepted)
+        result = signer_sudo._sign_with_code(self.code, self.signature, self.accepted)
         if result.get("error"):
             self.write({"error": result["error"], "message": False})
             return self._reopen()
