@@ -346,12 +346,6 @@ class EsignDocument(models.Model):
     # PAdES revisions
     # ------------------------------------------------------------------
 
-    def _esign_lock(self):
-        """Serialize the signatures of one document: a concurrent signer retries on the new revision."""
-        if self:
-            self.env.cr.execute("SELECT id FROM esign_document WHERE id = ANY(%s) FOR NO KEY UPDATE", [self.ids])
-            self.invalidate_recordset(["signed_pdf", "signed_sha256", "sealed_date"])
-
     def _esign_check_not_sealed(self):
         sealed = self.filtered("sealed_date")
         if sealed:

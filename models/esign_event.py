@@ -162,10 +162,7 @@ class EsignEvent(models.Model):
         if not self._esign_in_workflow():
             raise AccessError(self.env._("Proof events are written by the signature workflow only."))
         collection_ids = sorted({vals["collection_id"] for vals in vals_list})
-        self.env.cr.execute(
-            "SELECT id FROM esign_collection WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-            [collection_ids],
-        )
+        self.env["esign.collection"].browse(collection_ids)._esign_lock(reread=False)
         self.env.cr.execute(
             """
             SELECT DISTINCT ON (collection_id) collection_id, sequence, hash

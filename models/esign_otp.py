@@ -55,7 +55,7 @@ class _SignerHolder:
         return [("signer_id", "=", self.signer.id)]
 
     def lock(self):
-        self.signer._lock_for_update()
+        self.signer._esign_lock()
 
     def log(self, event_type, evidence, description=None):
         values = dict(evidence, signer_id=self.signer.id)

@@ -180,10 +180,6 @@ class EsignParapheurBatch(models.Model):
     # One code for the whole batch
     # ------------------------------------------------------------------
 
-    def _lock(self):
-        self.env.cr.execute("SELECT id FROM esign_parapheur_batch WHERE id = %s FOR NO KEY UPDATE", [self.id])
-        self.invalidate_recordset()
-
     def _check_draft_of_current_user(self):
         batch = self.sudo()
         if batch.user_id != self.env.user:
@@ -212,7 +208,7 @@ class EsignParapheurBatch(models.Model):
         so that its proof event is kept.
         """
         self.ensure_one()
-        self._lock()
+        self._esign_lock()
         self._check_draft_of_current_user()
         self._check_lines()
         result = self.env["esign.otp"]._request_for_batch(
@@ -230,7 +226,7 @@ class EsignParapheurBatch(models.Model):
         signs nothing twice.
         """
         self.ensure_one()
-        self._lock()
+        self._esign_lock()
         self._check_draft_of_current_user()
         self._check_lines()
         problem = self.env["esign.otp"]._verify_for_batch(self, code, ip_address=ip_address, user_agent=user_agent)

@@ -477,7 +477,7 @@ class EsignSigner(models.Model):
     def _request_signing_code(self, **evidence):
         """Send the signer a one-time code by SMS; ``{"masked": ...}`` or ``{"error": ...}``."""
         self.ensure_one()
-        self._lock_for_update()
+        self._esign_lock()
         if self._signing_status() != "to_sign":
             return {"error": self.env._("This signature can no longer be made: please reload the page.")}
         if not self.mobile:
@@ -495,7 +495,7 @@ class EsignSigner(models.Model):
         authority down...), the code stays usable: nothing of the attempt is kept.
         """
         self.ensure_one()
-        self._lock_for_update()
+        self._esign_lock()
         status = self._signing_status()
         if status in ("signed", "done"):
             return {"signed": True}
@@ -527,7 +527,7 @@ class EsignSigner(models.Model):
         """The signer signs, who they are having been checked by the caller: the parapheur line (one
         code for the whole batch), the demonstration data. Raises UserError when they cannot sign now."""
         self.ensure_one()
-        self._lock_for_update()
+        self._esign_lock()
         self._check_can_act()
         self._sign_in_turn(self._esign_signature_png(signature_image), evidence)
         return True
@@ -583,11 +583,6 @@ class EsignSigner(models.Model):
             "name": self.env._("Sign from the parapheur"),
             "context": {"active_model": self._name, "active_ids": self.ids},
         }
-
-    def _lock_for_update(self):
-        """Serialize concurrent submissions of the same signer (double click, second tab)."""
-        self.env.cr.execute("SELECT id FROM esign_signer WHERE id = ANY(%s) FOR NO KEY UPDATE", [self.ids])
-        self.invalidate_recordset(["state"])
 
     def _check_can_act(self):
         self.ensure_one()
@@ -756,7 +751,7 @@ class EsignSigner(models.Model):
         if problem == "control":
             raise UserError(self.env._("The reason cannot hold control characters."))
         reason = reason.strip()
-        self._lock_for_update()
+        self._esign_lock()
         self._check_can_act()
         self._esign_write({"state": "refused", "refused_date": fields.Datetime.now(), "refusal_reason": reason})
         collection = self.collection_id.sudo()

@@ -2,6 +2,7 @@ import contextvars
 
 from odoo import api, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 # Set only for the duration of one ORM call made by a workflow method (`_esign_write`, `_esign_create`,
 # `_esign_unlink`): neither a context key nor sudo() reaches it, so an RPC caller cannot lift the guard.
@@ -53,6 +54,21 @@ class EsignWorkflowGuard(models.AbstractModel):
                     model=self._description,
                 )
             )
+
+    def _esign_lock(self, reread=True):
+        """Hold these rows until the transaction ends: a concurrent step of the workflow on them (a
+        second submission, another worker) waits, then, with ``reread``, reads what this one wrote."""
+        if not self:
+            return
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                SQL.identifier(self._table),
+                list(self.ids),
+            )
+        )
+        if reread:
+            self.invalidate_recordset()
 
     def _esign_call(self, method, *args):
         return workflow_call(self._name, method, *args)

@@ -106,7 +106,7 @@ class TestSigningPath(EsignCase):
         collection.action_launch()
         client = collection.signer_ids.sorted("signing_order")[0]
         signer_class = type(self.env["esign.signer"])
-        calls = {"_lock_for_update": 0, "_signing_status": 0, "_check_can_act": 0, "_esign_signature_png": 0}
+        calls = {"_esign_lock": 0, "_signing_status": 0, "_check_can_act": 0, "_esign_signature_png": 0}
         for name in calls:
             original = getattr(signer_class, name)
 
@@ -120,7 +120,7 @@ class TestSigningPath(EsignCase):
         for name in calls:
             calls[name] = 0
         self.assertEqual(as_signer(client)._sign_with_code(code, make_png(), True), {"signed": True})
-        self.assertEqual(calls["_lock_for_update"], 1)
+        self.assertEqual(calls["_esign_lock"], 1)
         self.assertEqual(calls["_signing_status"] + calls["_check_can_act"], 1)
         self.assertEqual(calls["_esign_signature_png"], 1)
         self.assertFalse(hasattr(signer_class, "_action_sign"), "nothing marks a signer signed without signing")
