@@ -8,13 +8,11 @@ events and file deletion included), then a second run of each with nothing left 
     make bench-crons            # or: python3 bench/bench_crons.py --db esign_bench --addons-path ...
 """
 
-import argparse
 import io
 import os
-import tempfile
 import time
 
-from bench_database import create_database
+from common import argument_parser, create_database, environment, start_odoo
 from reportlab.pdfgen import canvas
 
 TOTAL = 100_000
@@ -23,10 +21,7 @@ DUE_PURGE = 5_000
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="esign_bench")
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-data"))
+    parser = argument_parser(__doc__, db="esign_bench")
     parser.add_argument("--total", type=int, default=TOTAL)
     return parser.parse_args()
 
@@ -151,16 +146,10 @@ def timed(label, function):
 
 def main():
     args = parse_args()
-    import odoo
-    from odoo.modules.registry import Registry
-
     create_database(args.db, args.addons_path, args.data_dir)
-    odoo.tools.config.parse_config(
-        [f"--addons-path={args.addons_path}", f"--data-dir={args.data_dir}", "-d", args.db, "--log-level=warn"]
-    )
-    registry = Registry(args.db)
+    registry = start_odoo(args.db, args.addons_path, args.data_dir)
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env = environment(cr)
         start = time.perf_counter()
         fill(env, args.total)
         files = attach_files(env)
@@ -169,7 +158,7 @@ def main():
         print(f"filled {args.total} collections ({files} PDF files) in {time.perf_counter() - start:.1f} s")
 
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env = environment(cr)
         collections = env["esign.collection"]
         timed("expiry cron, first run", collections._cron_expire)
         timed("expiry cron, nothing due", collections._cron_expire)

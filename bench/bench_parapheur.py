@@ -14,27 +14,18 @@ timestamp of each completed collection, the completion e-mails) and the evidence
     python3 bench/bench_parapheur.py --addons-path ... [--db esign_bench_parapheur] [--count 100]
 """
 
-import argparse
 import multiprocessing
 import os
 import re
 import resource
-import sys
-import tempfile
 import time
 import tracemalloc
 
-from bench_database import create_database
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+from common import argument_parser, create_database, environment, start_odoo
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="esign_bench_parapheur")
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-data"))
+    parser = argument_parser(__doc__, db="esign_bench_parapheur")
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--trace-memory", action="store_true", help="also trace Python allocations (slower)")
     parser.add_argument("--no-reports", action="store_true", help="skip the evidence reports (1 s each)")
@@ -149,18 +140,13 @@ def main():
     args = parse_args()
     from sms_server import RecordingSmsServer
 
-    import odoo
-    from odoo.tools import config
-
-    config["addons_path"] = args.addons_path
-    config["data_dir"] = args.data_dir
     create_database(args.db, args.addons_path, args.data_dir)
     tsa = TimestampProcess()
     sms = RecordingSmsServer().__enter__()
-    registry = odoo.modules.registry.Registry(args.db)
+    registry = start_odoo(args.db, args.addons_path, args.data_dir)
 
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env = environment(cr)
         started = time.perf_counter()
         signatory, collections = prepare(env, args.count, tsa.url, sms.url + "/sms")
         took = time.perf_counter() - started
@@ -168,7 +154,7 @@ def main():
         signatory_id = signatory.id
 
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, signatory_id, {})
+        env = environment(cr, signatory_id)
         waiting = env["esign.signer"].search(env["esign.parapheur.batch"]._parapheur_domain())
         wizard = (
             env["esign.parapheur.sign"].with_context(active_model="esign.signer", active_ids=waiting.ids).create({})
@@ -185,7 +171,7 @@ def main():
     if args.trace_memory:
         tracemalloc.start()
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env = environment(cr)
         started = time.perf_counter()
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
@@ -213,7 +199,7 @@ def main():
         tsa.stop()
         return
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env = environment(cr)
         tsa_before = tsa.requests
         started = time.perf_counter()
         sealed = env["esign.collection"]._cron_seal()
@@ -227,7 +213,7 @@ def main():
 
     if not args.no_reports:
         with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            env = environment(cr)
             started = time.perf_counter()
             made = env["esign.collection"]._cron_evidence_reports()
             elapsed = time.perf_counter() - started

@@ -11,20 +11,16 @@ in the database that no signature was lost or doubled.
 Targets on 2 cores: p95 < 300 ms for the page and the code, < 1 s for the signature, no error.
 """
 
-import argparse
-import os
 import re
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import requests
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from common import argument_parser, create_database, environment, odoo_command, start_odoo
 from sms_server import RecordingSmsServer
 
 SIGNERS = 20
@@ -32,10 +28,7 @@ PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA6
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="esign_bench_portal")
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-data"))
+    parser = argument_parser(__doc__, db="esign_bench_portal")
     parser.add_argument("--signers", type=int, default=SIGNERS)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -51,38 +44,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def odoo_command(args, *extra):
-    import odoo
-
-    # odoo-bin rather than "-m odoo": the prefork server re-executes its own script for the websocket worker.
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
-    return [
-        sys.executable,
-        *([odoo_bin] if os.path.exists(odoo_bin) else ["-m", "odoo"]),
-        "-d",
-        args.db,
-        f"--addons-path={args.addons_path}",
-        f"--data-dir={args.data_dir}",
-        "--log-level=warn",
-        *extra,
-    ]
-
-
-def create_database(args):
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    subprocess.run(
-        odoo_command(args, "-i", "engagement_letter_esign", "--without-demo=all", "--stop-after-init"), check=True
-    )
-
-
-def prepare(args, sms_url, base_url):
+def prepare(registry, args, sms_url, base_url):
     """Launched collections and one fresh link per client signer."""
     import base64
-
-    import odoo
-    from odoo.modules.registry import Registry
-
-    odoo.tools.config.parse_config([f"--addons-path={args.addons_path}", f"--data-dir={args.data_dir}", "-d", args.db])
     import io
 
     from reportlab.pdfgen import canvas
@@ -92,8 +56,8 @@ def prepare(args, sms_url, base_url):
     pdf.drawString(72, 770, "Lettre de mission")
     pdf.save()
     links = []
-    with Registry(args.db).cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with registry.cursor() as cr:
+        env = environment(cr)
         env["ir.config_parameter"].set_param("web.base.url", base_url)
         env.company.write(
             {
@@ -146,11 +110,8 @@ def prepare(args, sms_url, base_url):
     return links
 
 
-def check_database(args, signer_ids):
-    import odoo
-    from odoo.modules.registry import Registry
-
-    with Registry(args.db).cursor() as cr:
+def check_database(registry, signer_ids):
+    with registry.cursor() as cr:
         cr.execute(
             """SELECT s.id, s.state, (SELECT count(*) FROM esign_event e
                                        WHERE e.signer_id = s.id AND e.event_type = 'signed')
@@ -158,7 +119,6 @@ def check_database(args, signer_ids):
             [signer_ids],
         )
         rows = cr.fetchall()
-    del odoo
     lost = [row[0] for row in rows if row[1] != "signed"]
     doubled = [row[0] for row in rows if row[2] > 1]
     return lost, doubled
@@ -227,14 +187,17 @@ def percentile(values, fraction):
 
 def main():
     args = parse_args()
-    create_database(args)
+    create_database(args.db, args.addons_path, args.data_dir)
+    registry = start_odoo(args.db, args.addons_path, args.data_dir)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with RecordingSmsServer() as server:
-        signers = prepare(args, server.url, base_url)
+        signers = prepare(registry, args, server.url, base_url)
         odoo_process = subprocess.Popen(
             odoo_command(
-                args,
+                args.db,
+                args.addons_path,
+                args.data_dir,
                 f"--workers={args.workers}",
                 "--max-cron-threads=0",
                 f"--http-port={port}",
@@ -287,7 +250,7 @@ def main():
                 odoo_process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 odoo_process.kill()
-    lost, doubled = check_database(args, [signer[0] for signer in signers])
+    lost, doubled = check_database(registry, [signer[0] for signer in signers])
     print(
         f"{len(signers)} concurrent signers arriving over {args.ramp:g} s, {args.think:g} s between steps, "
         f"{args.workers} workers, {elapsed:.1f} s in all"

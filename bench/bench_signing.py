@@ -22,37 +22,18 @@ With ``--db`` (a database where the addon is installed), it also times the whole
     python3 bench/bench_signing.py [--runs 15] [--db esign_bench --addons-path ...]
 """
 
-import argparse
 import datetime
 import gc
 import io
 import os
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
 
+from common import argument_parser, environment, load_services, new_collection, start_odoo
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-
-
-def services():
-    """The addon's services package, imported without Odoo (they do not touch the ORM)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "esign_services", os.path.join(HERE, "..", "services", "__init__.py"), submodule_search_locations=[]
-    )
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["esign_services"] = package
-    spec.loader.exec_module(package)
-    from esign_services import pades, pki
-
-    return pades, pki
 
 
 def make_pdf(pages):
@@ -98,14 +79,14 @@ def measure(function, runs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--db", help="database with the addon installed, to time the whole ORM step too")
     parser.add_argument("--seal", action="store_true", help="time the seal step (B-LTA) instead")
     parser.add_argument("--addons-path")
     args = parser.parse_args()
 
-    pades, pki = services()
+    pades, pki = load_services("pades", "pki")
     import tsa as tsa_module
     from cryptography.hazmat.primitives.asymmetric import rsa
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -196,7 +177,8 @@ def main():
 def bench_seal(pades, pki, tsa, runs):
     """The seal of a certified letter signed by two signers: former validation data against complete."""
     from asn1crypto import crl as asn1_crl
-    from esign_services import pades_level
+
+    (pades_level,) = load_services("pades_level")
 
     authority = pki.new_authority("Cabinet Bench - autorite", organization="Cabinet Bench", country="FR")
     crl_url = "http://localhost/esign/ca/1.crl"
@@ -270,15 +252,8 @@ def bench_orm_step(args, data, tsa):
     """The whole ``_sign_checked`` of a first signer on a 10-page letter, TSA on, in a rolled back transaction."""
     import base64
 
-    from bench_database import new_collection
-
-    import odoo
-    from odoo.tools import config
-
-    config.parse_config([f"--addons-path={args.addons_path}"] if args.addons_path else [])
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with start_odoo(args.db, args.addons_path).cursor() as cr:
+        env = environment(cr)
         env.company.esign_tsa_url = tsa.url
         partner, firm = env["res.partner"].create(
             [

@@ -18,33 +18,15 @@ more call under tracemalloc) and the number of log records emitted during one ca
     python3 bench/bench_verifier.py [--runs 1]   # about 4 minutes, most of it plain pyHanko
 """
 
-import argparse
 import contextlib
 import gc
-import importlib.util
 import io
 import logging
-import os
 import statistics
-import sys
 import time
 import tracemalloc
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-
-
-def services():
-    """The addon's services package, imported without Odoo (they do not touch the ORM)."""
-    spec = importlib.util.spec_from_file_location(
-        "esign_services", os.path.join(HERE, "..", "services", "__init__.py"), submodule_search_locations=[]
-    )
-    package = importlib.util.module_from_spec(spec)
-    sys.modules["esign_services"] = package
-    spec.loader.exec_module(package)
-    from esign_services import pdf_verify
-
-    return pdf_verify
+from common import argument_parser, load_services
 
 
 def make_pdf():
@@ -133,11 +115,11 @@ def measure(function, runs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argument_parser(__doc__)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
 
-    pdf_verify = services()
+    (pdf_verify,) = load_services("pdf_verify")
     import hostile_pdfs
     import pki
 

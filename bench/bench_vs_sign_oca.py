@@ -25,7 +25,6 @@ to bench/results/ (``.prof`` and the top cumulative entries as text).
     python3 bench/bench_vs_sign_oca.py --addons-path ... [--runs 15] [--tsa] [--no-parapheur]
 """
 
-import argparse
 import base64
 import cProfile
 import gc
@@ -42,10 +41,9 @@ import time
 import tracemalloc
 import zipfile
 
-from bench_database import create_database, new_collection
 from bench_signing import drawn_signature
+from common import HERE, argument_parser, create_database, environment, new_collection, start_odoo
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
 REQUIREMENT = "odoo-addon-sign_oca>=18.0,<18.1"
 PAGES = (1, 10, 50, 200)
@@ -56,10 +54,7 @@ MEMORY_TARGET_COPIES = 3.0
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="esign_bench_vs_oca")
-    parser.add_argument("--addons-path", required=True, help="Odoo's addons folders and the one holding this addon")
-    parser.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-data"))
+    parser = argument_parser(__doc__, db="esign_bench_vs_oca")
     parser.add_argument("--build-dir", default=os.path.join(tempfile.gettempdir(), "esign-bench-vs-oca"))
     parser.add_argument("--runs", type=int, default=15, help="timed rounds (after one warm-up round)")
     parser.add_argument("--pages", default=",".join(map(str, PAGES)), help="page counts, comma separated")
@@ -287,11 +282,6 @@ def main():
     addons_path = f"{args.addons_path},{oca_addons}"
     print(f"sign_oca {version} from the package index, unpacked in {oca_addons}")
 
-    import odoo
-    from odoo.tools import config
-
-    config["addons_path"] = addons_path
-    config["data_dir"] = args.data_dir
     create_database(args.db, addons_path, args.data_dir, modules=("engagement_letter_esign", "sign_oca"))
     tsa = None
     if args.tsa:
@@ -301,12 +291,12 @@ def main():
 
     documents = {pages: make_pdf(pages) for pages in pages_list}
     encoded = {pages: base64.b64encode(data) for pages, data in documents.items()}
-    registry = odoo.modules.registry.Registry(args.db)
+    registry = start_odoo(args.db, addons_path, args.data_dir)
     times = {(side, pages): [] for side in ("addon", "sign_oca") for pages in pages_list}
     load = os.getloadavg()
     started = time.perf_counter()
     with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env = environment(cr)
         env.company.esign_tsa_url = tsa.url if tsa else False
         bench = Bench(env, drawn_signature())
         for round_number in range(args.runs + 1):

@@ -4,6 +4,7 @@ from odoo import http
 from odoo.http import request
 
 from ..models.esign_signer import REFUSAL_REASON_MAX_LENGTH
+from ..services.text_input import reason_problem
 
 # Other sites may not frame the signing page (clickjacking): same origin only.
 SAFE_HEADERS = [
@@ -99,7 +100,7 @@ class EsignSigningController(http.Controller):
                 "base_url": base,
                 "html_lang": self._html_lang(),
                 "refusal_max_length": REFUSAL_REASON_MAX_LENGTH,
-                "refuse_error": kwargs.get("refuse_error"),
+                "refuse_error": signer_sudo._refusal_reason_message(kwargs.get("refuse_error")),
                 "viewer_urls": {
                     document.id: "/web/static/lib/pdfjs/web/viewer.html?file="
                     + quote(f"{base}/document/{document.id}", safe="")
@@ -163,7 +164,8 @@ class EsignSigningController(http.Controller):
         status = signer_sudo._signing_status()
         if status != "to_sign":
             return self._render_status(status, signer_sudo, token)
-        problem = signer_sudo._refusal_reason_problem(reason)
+        # The page shown again names the problem by its code; its words come from the signer's model.
+        problem = reason_problem(reason, REFUSAL_REASON_MAX_LENGTH)
         if problem:
             return request.redirect(f"/esign/sign/{signer_sudo.id}/{token}?refuse_error={problem}#refuse")
         signer_sudo._action_refuse(reason, **self._evidence())

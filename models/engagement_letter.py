@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty
 
+from ..services.error_message import join_errors
+
 LETTER_STATES = [
     ("draft", "Draft"),
     ("edited", "Edited"),
@@ -217,29 +219,29 @@ class EngagementLetter(models.Model):
             missing.append(self.env._("Fees"))
         return missing
 
-    def _send_problems(self):
-        """What prevents sending the letter, in words."""
+    def _send_error_message(self):
+        """What prevents sending the letter, one line per problem, or False."""
         self.ensure_one()
-        problems = []
+        lines = []
         missing = self._missing_mandatory_content()
         if missing:
-            problems.append(self.env._("Mandatory content missing: %s.", ", ".join(missing)))
+            lines.append(self.env._("Mandatory content missing: %s.", ", ".join(missing)))
         if self.company_id.engagement_aml_required:
             client = self.partner_id.commercial_partner_id
             if not client.aml_check_date or not client.aml_risk_level:
-                problems.append(
+                lines.append(
                     self.env._(
                         "Anti-money-laundering: record the identity check date and the risk level of %s first.",
                         client.name,
                     )
                 )
-        return problems
+        return join_errors(*lines)
 
     def _check_sendable(self):
         for letter in self:
-            problems = letter._send_problems()
-            if problems:
-                raise UserError("\n".join(problems))
+            message = letter._send_error_message()
+            if message:
+                raise UserError(message)
 
     def _render_pdf(self):
         """The letter as the PDF the client signs: always a real PDF, also when Odoo runs its tests

@@ -7,7 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import create_index
 
-from ..services.text_input import control_problem
+from ..services.error_message import error_lines, join_errors
+from ..services.text_input import control_problem, reason_problem
 
 _logger = logging.getLogger(__name__)
 
@@ -413,37 +414,47 @@ class EsignCollection(models.Model):
     # Launch
     # ------------------------------------------------------------------
 
-    def _launch_problems(self):
-        """Human-readable list of what prevents the launch."""
+    def _launch_error_message(self, layouts=None):
+        """What prevents the launch, one line per problem, or False.
+
+        The check lays out the stamps of every document; ``layouts``, a dict, receives them
+        ({document: (layout, signature page)}) for the certification that follows in the same call.
+        """
         self.ensure_one()
-        problems = []
+        lines = []
         if not self.company_id.esign_enabled:
-            problems.append(self.env._("Electronic signature is disabled in the settings of %s.", self.company_id.name))
+            lines.append(self.env._("Electronic signature is disabled in the settings of %s.", self.company_id.name))
         if not self.document_ids:
-            problems.append(self.env._("Add at least one PDF document."))
+            lines.append(self.env._("Add at least one PDF document."))
         if not self.signer_ids:
-            problems.append(self.env._("Add at least one signer."))
-        for signer in self.signer_ids.sorted("signing_order"):
-            problems.extend(signer._launch_problems())
+            lines.append(self.env._("Add at least one signer."))
+        lines.extend(signer._launch_error_message() for signer in self.signer_ids.sorted("signing_order"))
         if self.signer_ids:
             for document in self.document_ids.filtered(lambda d: not d.purged and (d.original_pdf or d.signed_pdf)):
                 try:
-                    document._esign_compute_layout()
+                    layout = document._esign_compute_layout()
                 except UserError as error:
-                    problems.append(str(error.args[0]))
-        return problems
+                    lines.append(str(error.args[0]))
+                else:
+                    if layouts is not None:
+                        layouts[document] = layout
+        return join_errors(*lines)
 
     def _check_launchable(self):
+        """Refuse the launch of any collection that cannot be launched; return the stamp layouts the
+        check computed, {document: (layout, signature page)}."""
+        layouts = {}
         for collection in self:
             if collection.state not in PREPARATION_STATES:
                 raise UserError(self.env._("Only a draft or waiting collection can be launched."))
-            problems = collection._launch_problems()
-            if problems:
+            message = collection._launch_error_message(layouts)
+            if message:
                 raise UserError(
                     self.env._("The collection %s cannot be launched yet:", collection.name)
                     + "\n- "
-                    + "\n- ".join(problems)
+                    + "\n- ".join(error_lines(message))
                 )
+        return layouts
 
     def action_mark_ready(self):
         """Prepared and checked: waiting for someone to launch it."""
@@ -458,8 +469,8 @@ class EsignCollection(models.Model):
     def action_launch(self):
         # The workflow writes past the record rules: who may launch is checked here.
         self.check_access("write")
-        self._check_launchable()
-        self._esign_certify_documents()
+        layouts = self._check_launchable()
+        self._esign_certify_documents(layouts)
         now = fields.Datetime.now()
         for collection in self:
             collection._esign_write(
@@ -571,17 +582,25 @@ class EsignCollection(models.Model):
             "context": {"default_collection_id": self.id},
         }
 
-    def _action_cancel(self, reason):
-        self.check_access("write")
-        if not isinstance(reason, str) or not reason.strip():
-            raise UserError(self.env._("Give the reason for the cancellation."))
-        if control_problem(reason, multiline=True):
-            raise UserError(self.env._("The reason cannot hold control characters."))
+    def _cancel_error_message(self, reason):
+        """Why these collections cannot be cancelled with ``reason``, in words, or False."""
+        problem = reason_problem(reason)
+        if problem == "empty":
+            return self.env._("Give the reason for the cancellation.")
+        if problem:
+            return self.env._("The reason cannot hold control characters.")
         for collection in self:
             if collection.state == "sealing":
-                raise UserError(self.env._("Every signer has signed %s: it is being sealed.", collection.name))
+                return self.env._("Every signer has signed %s: it is being sealed.", collection.name)
             if collection.state not in (*PREPARATION_STATES, "in_progress"):
-                raise UserError(self.env._("Only a collection not yet ended can be cancelled."))
+                return self.env._("Only a collection not yet ended can be cancelled.")
+        return False
+
+    def _action_cancel(self, reason):
+        self.check_access("write")
+        message = self._cancel_error_message(reason)
+        if message:
+            raise UserError(message)
         self._end("cancelled")
         self._esign_write({"cancel_reason": reason.strip()})
         self._log_event("cancelled", description=reason.strip()[:500])

@@ -35,13 +35,24 @@ class EsignCollection(models.Model):
         return self._acts_for(self.on_behalf_of_id)
 
     @api.model
-    def _check_right_for(self, accountants, right, message):
+    def _delegation_error_message(self, accountants, right):
+        """Why the current user may not use ``right`` (``can_prepare``, ``can_launch``) for one of
+        ``accountants``, in words, or False."""
         for accountant in accountants:
             if self._acts_for(accountant) and not self.env["esign.delegation"]._has_right(accountant, right):
-                raise UserError(message % accountant.name)
+                if right == "can_launch":
+                    return self.env._(
+                        "%s has not given you the right to launch collections on their behalf.", accountant.name
+                    )
+                return self.env._(
+                    "%s has not given you the right to prepare collections on their behalf.", accountant.name
+                )
+        return False
 
-    def _check_delegated(self, right, message):
-        self._check_right_for(self.on_behalf_of_id, right, message)
+    def _check_delegation(self, accountants, right):
+        message = self._delegation_error_message(accountants, right)
+        if message:
+            raise UserError(message)
 
     def _log_delegated(self, action_label, on_behalf=False):
         """Who acted for whom: in the proof journal and on the chatter."""
@@ -55,34 +66,27 @@ class EsignCollection(models.Model):
             collection._log_event("delegated", description=description)
             collection.message_post(body=Markup("<p>%s</p>") % description, subtype_xmlid="mail.mt_note")
 
-    def _prepare_right_message(self):
-        return self.env._("%s has not given you the right to prepare collections on their behalf.")
-
     @api.model_create_multi
     def create(self, vals_list):
         # Checked before creating, so that the user reads why rather than an access error on a document.
         accountants = self.env["res.users"].browse(
             {vals["on_behalf_of_id"] for vals in vals_list if vals.get("on_behalf_of_id")}
         )
-        self._check_right_for(accountants, "can_prepare", self._prepare_right_message())
+        self._check_delegation(accountants, "can_prepare")
         collections = super().create(vals_list)
         collections._log_delegated(self.env._("Prepared"))
         return collections
 
     def write(self, vals):
         if vals.get("on_behalf_of_id"):
-            self._check_right_for(
-                self.env["res.users"].browse(vals["on_behalf_of_id"]), "can_prepare", self._prepare_right_message()
-            )
+            self._check_delegation(self.env["res.users"].browse(vals["on_behalf_of_id"]), "can_prepare")
         result = super().write(vals)
         if "on_behalf_of_id" in vals:
             self._log_delegated(self.env._("Prepared"))
         return result
 
     def action_launch(self):
-        self._check_delegated(
-            "can_launch", self.env._("%s has not given you the right to launch collections on their behalf.")
-        )
+        self._check_delegation(self.on_behalf_of_id, "can_launch")
         delegated = self.filtered(lambda c: c._acts_by_delegation())
         if delegated:
             # The launch right was checked above; the collaborator may not be allowed to edit the collection.

@@ -137,17 +137,19 @@ class EsignCollection(models.Model):
             "Sealed by\n%(company)s\non %(date)s at %(time)s", company=company.name, date=date, time=time
         )
 
-    def _esign_certify_documents(self):
+    def _esign_certify_documents(self, checked_layouts):
         """The firm certifies each document before anyone signs: every signature field laid out, then
         only signing allowed. Done at launch, so that a signer's request carries only their signature.
 
-        All documents are certified before anything is written, so a failure launches nothing.
+        ``checked_layouts`` holds the stamp layouts the launch check computed ({document: (layout, signature
+        page)}); a document it skipped is laid out here. All documents are certified before anything
+        is written, so a failure launches nothing.
         """
         for collection in self:
             company = collection.company_id
             credential = company._esign_seal_credential()
             timestamper = company._esign_timestamper()
-            layouts = {doc: doc._esign_compute_layout() for doc in collection.document_ids}
+            layouts = {doc: checked_layouts.get(doc) or doc._esign_compute_layout() for doc in collection.document_ids}
             certified = []
             for doc, (layout, signature_page) in layouts.items():
                 boxes = {p.name: (p.page, p.box.rounded()) for p in layout.placements}

@@ -177,12 +177,12 @@ class EsignDocument(models.Model):
     def _check_stamp_position(self):
         """A place on a page must be on one of the document's pages, the stamp inside it."""
         for document in self.filtered(lambda d: d.stamp_placement == "page"):
-            problem = document._esign_position_problem()
-            if problem:
-                raise ValidationError(problem)
+            message = document._esign_position_error_message()
+            if message:
+                raise ValidationError(message)
 
-    def _esign_position_problem(self):
-        """Why the place chosen on a page cannot take the stamps, or None."""
+    def _esign_position_error_message(self):
+        """Why the place chosen on a page cannot take the stamps, in words, or False."""
         self.ensure_one()
         if not 1 <= self.stamp_page <= (self.page_count or 1):
             return self.env._(
@@ -207,7 +207,7 @@ class EsignDocument(models.Model):
                 x0=round(media.x0),
                 y0=round(media.y0),
             )
-        return None
+        return False
 
     def write(self, vals):
         self._esign_refuse_fields(vals)
@@ -273,8 +273,9 @@ class EsignDocument(models.Model):
         collection = self.collection_id
         slots = collection._esign_stamp_slots(self.stamp_anchor)
         try:
-            if self.stamp_placement == "page" and self._esign_position_problem():
-                raise UserError(self._esign_position_problem())
+            message = self.stamp_placement == "page" and self._esign_position_error_message()
+            if message:
+                raise UserError(message)
             pages = stamp_layout.read_pages(self._current_pdf())
             placements, fallback = None, ""
             if self.stamp_placement == "anchor":

@@ -361,8 +361,8 @@ class EsignOtp(models.Model):
         return not self._tries_before_block(_SignerHolder(signer))
 
     @api.model
-    def _request_problem(self, holder, ip_address):
-        """Why no new code can be sent now (a translated sentence), or False."""
+    def _request_error_message(self, holder, ip_address):
+        """Why no new code can be sent now, in words, or False."""
         company = holder.company
         now = fields.Datetime.now()
         if not self._tries_before_block(holder, now):
@@ -464,10 +464,10 @@ class EsignOtp(models.Model):
         """
         holder.lock()
         evidence = {"ip_address": ip_address, "user_agent": user_agent}
-        problem = self._request_problem(holder, ip_address)
-        if problem:
-            holder.log("otp_refused", evidence, problem)
-            return {"error": problem}
+        message = self._request_error_message(holder, ip_address)
+        if message:
+            holder.log("otp_refused", evidence, message)
+            return {"error": message}
         masked = mask_mobile(holder.mobile)
         code = new_code()
         now = fields.Datetime.now()

@@ -149,7 +149,7 @@ class EsignParapheurBatch(models.Model):
         lines = self.sudo().line_ids
         if not lines:
             raise UserError(self.env._("Select the documents to sign."))
-        stray = lines.filtered(lambda line: line._turn_problem())
+        stray = lines.filtered(lambda line: line._sign_error_message())
         if stray:
             raise UserError(
                 self.env._(
@@ -222,16 +222,16 @@ class EsignParapheurBatch(models.Model):
     def _confirm(self, code, ip_address=None, user_agent=None):
         """The signatory proves it is them with the code: queue the signatures and wake the scheduled action.
 
-        Returns None when queued, else the reason; a wrong code signs nothing, a second confirmation
-        signs nothing twice.
+        Returns False when queued, else what to tell the signatory; a wrong code signs nothing, a
+        second confirmation signs nothing twice.
         """
         self.ensure_one()
         self._esign_lock()
         self._check_draft_of_current_user()
         self._check_lines()
-        problem = self.env["esign.otp"]._verify_for_batch(self, code, ip_address=ip_address, user_agent=user_agent)
-        if problem:
-            return problem
+        message = self.env["esign.otp"]._verify_for_batch(self, code, ip_address=ip_address, user_agent=user_agent)
+        if message:
+            return message
         self._esign_write(
             {
                 "state": "queued",
@@ -241,7 +241,7 @@ class EsignParapheurBatch(models.Model):
             }
         )
         self.env.ref("engagement_letter_esign.ir_cron_esign_parapheur").sudo()._trigger()
-        return None
+        return False
 
     # ------------------------------------------------------------------
     # Signing in the background

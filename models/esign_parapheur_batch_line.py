@@ -51,8 +51,8 @@ class EsignParapheurBatchLine(models.Model):
             )
         return super().create(vals_list)
 
-    def _turn_problem(self):
-        """Why this line is not, right now, its batch owner's own turn to sign (a sentence), or False."""
+    def _sign_error_message(self):
+        """Why this line cannot be signed now (not its batch owner's own turn), in words, or False."""
         self.ensure_one()
         batch, signer = self.sudo().batch_id, self.sudo().signer_id
         if signer.user_id != batch.user_id or signer.role != "firm" or signer.company_id != batch.company_id:
@@ -71,9 +71,9 @@ class EsignParapheurBatchLine(models.Model):
         """Sign this line as the batch's signatory; a failure is kept on the line, not raised."""
         self.ensure_one()
         batch = self.batch_id
-        problem = self._turn_problem()
-        if problem:
-            self._esign_write({"state": "skipped", "message": str(problem)[:250]})
+        message = self._sign_error_message()
+        if message:
+            self._esign_write({"state": "skipped", "message": str(message)[:250]})
             return False
         signer = self.signer_id.with_user(batch.user_id).with_company(batch.company_id)
         evidence = {

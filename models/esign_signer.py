@@ -14,8 +14,9 @@ from odoo.tools import SQL, consteq, email_normalize
 from odoo.tools.sql import create_index
 
 from ..services import pades
+from ..services.error_message import join_errors
 from ..services.otp import mask_mobile
-from ..services.text_input import control_problem
+from ..services.text_input import control_problem, reason_problem
 from .esign_collection import PREPARATION_STATES
 
 SIGNER_STATES = [
@@ -209,21 +210,22 @@ class EsignSigner(models.Model):
             )
         return formatted
 
-    def _launch_problems(self):
+    def _launch_error_message(self):
+        """What of this signer prevents the launch, one line per problem, or False."""
         self.ensure_one()
         label = self.name or self.env._("Signer #%s", self.signing_order)
-        problems = []
+        lines = []
         if not (self.name or "").strip():
-            problems.append(self.env._("%s: the name is missing.", label))
+            lines.append(self.env._("%s: the name is missing.", label))
         if not self.email:
-            problems.append(self.env._("%s: the e-mail address is missing.", label))
+            lines.append(self.env._("%s: the e-mail address is missing.", label))
         elif not email_normalize(self.email):
-            problems.append(
+            lines.append(
                 self.env._("%(name)s: the e-mail address “%(email)s” is not valid.", name=label, email=self.email)
             )
         if not self.mobile:
-            problems.append(self.env._("%s: the mobile number is missing.", label))
-        return problems
+            lines.append(self.env._("%s: the mobile number is missing.", label))
+        return join_errors(*lines)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -733,23 +735,25 @@ class EsignSigner(models.Model):
         return data
 
     @api.model
-    def _refusal_reason_problem(self, reason):
-        """``"empty"``, ``"long"`` or ``"control"`` when ``reason`` cannot be kept as a refusal reason, else None."""
-        if not isinstance(reason, str) or not reason.strip():
-            return "empty"
-        if len(reason.strip()) > REFUSAL_REASON_MAX_LENGTH:
-            return "long"
-        return control_problem(reason, multiline=True)
+    def _refusal_reason_message(self, problem):
+        """The words, in the current language, of a ``reason_problem`` code about a refusal reason, or False."""
+        messages = {
+            "empty": self.env._("Please give the reason for your refusal."),
+            "long": self.env._("The reason is too long: it is limited to %s characters.", REFUSAL_REASON_MAX_LENGTH),
+            "control": self.env._("The reason cannot hold control characters."),
+        }
+        return messages.get(problem, False)
+
+    @api.model
+    def _refusal_error_message(self, reason):
+        """Why ``reason`` cannot be kept as a refusal reason, in words, or False."""
+        return self._refusal_reason_message(reason_problem(reason, REFUSAL_REASON_MAX_LENGTH))
 
     def _action_refuse(self, reason, **evidence):
         self.ensure_one()
-        problem = self._refusal_reason_problem(reason)
-        if problem == "empty":
-            raise UserError(self.env._("Please give the reason for your refusal."))
-        if problem == "long":
-            raise UserError(self.env._("The reason is limited to %s characters.", REFUSAL_REASON_MAX_LENGTH))
-        if problem == "control":
-            raise UserError(self.env._("The reason cannot hold control characters."))
+        message = self._refusal_error_message(reason)
+        if message:
+            raise UserError(message)
         reason = reason.strip()
         self._esign_lock()
         self._check_can_act()

@@ -147,14 +147,6 @@ class ResCompany(models.Model):
         help="Left empty, the signer reads a short statement of the personal data kept as proof.",
     )
 
-    def _esign_local_moment(self, moment, lang):
-        """(date, time) of the UTC ``moment`` in the firm's time zone: the date as ``lang`` writes
-        dates, the time as hours and minutes (no seconds, no offset)."""
-        self.ensure_one()
-        local = fields.Datetime.context_timestamp(self.with_context(tz=self._esign_tz()), moment)
-        date_format = self.env["res.lang"]._get_data(code=lang).date_format or "%d/%m/%Y"
-        return local.strftime(date_format), local.strftime("%H:%M")
-
     def _esign_terms_texts(self):
         """The two statements a signer ticks, in the current language, with the company's wording if set."""
         self.ensure_one()
@@ -482,21 +474,32 @@ class ResCompany(models.Model):
         zones = pytz.country_timezones.get(company.country_id.code or "FR") or ["Europe/Paris"]
         return zones[0]
 
-    def _esign_format_datetime(self, value, lang=None, date_only=False):
-        """A moment as a reader reads it: in the firm's time zone, in ``lang`` (the reader's, else the
-        current one), without seconds nor offset ("2 décembre 2026 à 10:42")."""
+    def _esign_local_moment(self, value, lang, long_date=False):
+        """(date, time) of the UTC moment ``value`` in the firm's time zone: the date in ``lang``, in
+        its short format ("02/12/2026", as stamps write it) or spelled out (``long_date``: "2 décembre
+        2026"), the time as hours and minutes (no seconds, no offset)."""
         self.ensure_one()
-        if not value:
-            return ""
-        lang = lang or self.env.lang or "en_US"
         moment = fields.Datetime.to_datetime(value)
         if moment.tzinfo is None:
             moment = pytz.utc.localize(moment)
         local = moment.astimezone(pytz.timezone(self._esign_tz()))
-        day = format_date(local.date(), format="long", locale=babel_locale_parse(lang))
+        if long_date:
+            day = format_date(local.date(), format="long", locale=babel_locale_parse(lang))
+        else:
+            day = local.strftime(self.env["res.lang"]._get_data(code=lang).date_format or "%d/%m/%Y")
+        return day, local.strftime("%H:%M")
+
+    def _esign_format_datetime(self, value, lang=None, date_only=False):
+        """A moment as a reader reads it in a text: in the firm's time zone, in ``lang`` (the
+        reader's, else the current one), without seconds nor offset ("2 décembre 2026 à 10:42")."""
+        self.ensure_one()
+        if not value:
+            return ""
+        lang = lang or self.env.lang or "en_US"
+        day, time = self._esign_local_moment(value, lang, long_date=True)
         if date_only:
             return day
-        return self.with_context(lang=lang).env._("%(date)s at %(time)s", date=day, time=local.strftime("%H:%M"))
+        return self.with_context(lang=lang).env._("%(date)s at %(time)s", date=day, time=time)
 
     # ------------------------------------------------------------------
     # Certificate authority

@@ -1,4 +1,7 @@
-"""Checks on texts typed by people, before they reach a record, a PDF, an e-mail header or the journal."""
+"""Checks on texts typed by people, before they reach a record, a PDF, an e-mail header or the journal.
+
+Each check returns a code naming what is wrong, or None; the model that calls it says it in words.
+"""
 
 import re
 
@@ -18,3 +21,13 @@ def control_problem(text, multiline=False):
     if not multiline and _LINE_BREAK.search(text.replace("\t", " ")):
         return "line_break"
     return None
+
+
+def reason_problem(text, max_length=None):
+    """``"empty"``, ``"long"`` (over ``max_length`` characters once stripped) or ``"control"`` when
+    ``text`` cannot be kept as the reason someone gives, else None."""
+    if not isinstance(text, str) or not text.strip():
+        return "empty"
+    if max_length is not None and len(text.strip()) > max_length:
+        return "long"
+    return control_problem(text, multiline=True)

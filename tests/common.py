@@ -150,6 +150,27 @@ class EsignCase(TransactionCase):
         return collections
 
     @classmethod
+    def make_collection_of(cls, data, name="contrat.pdf", **document):
+        """A draft collection of one document, the PDF ``data`` (with ``document``'s placement values),
+        prepared by the preparer: the client signs first, then the firm's signatory."""
+        return (
+            cls.env["esign.collection"]
+            .with_user(cls.preparer)
+            .create(
+                {
+                    "subject": "Contrat 2026",
+                    "document_ids": [
+                        Command.create({"name": name, "original_pdf": base64.b64encode(data), **document})
+                    ],
+                    "signer_ids": [
+                        Command.create({"partner_id": cls.client_fr.id, "signing_order": 1, "role": "client"}),
+                        Command.create({"partner_id": cls.signatory.partner_id.id, "signing_order": 2, "role": "firm"}),
+                    ],
+                }
+            )
+        )
+
+    @classmethod
     def make_collection(cls, signers=None, documents=1, user=None, **values):
         """A draft collection; ``signers`` is a list of (partner, order) pairs."""
         signers = signers if signers is not None else [(cls.client_fr, 1), (cls.signatory.partner_id, 2)]

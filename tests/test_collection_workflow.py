@@ -3,6 +3,8 @@ from datetime import datetime, timedelta
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
+from ..services.error_message import error_lines, join_errors
+from ..services.text_input import reason_problem
 from .common import EsignCase, sign
 
 
@@ -169,6 +171,29 @@ class TestCollectionWorkflow(EsignCase):
             sign(collection.signer_ids[0])
         with self.assertRaisesRegex(UserError, "not yet ended"):
             collection._action_cancel("encore")
+
+    def test_what_blocks_an_action_is_a_message_or_false(self):
+        """One way to say what blocks an action: a translated message, one line per problem, or False."""
+        self.assertEqual(
+            [reason_problem(text, 10) for text in (None, "  ", "beaucoup trop long", "a\x00b", "Non\nmerci")],
+            ["empty", "empty", "long", "control", None],
+        )
+        self.assertEqual(join_errors("A", False, None, "B"), "A\nB")
+        self.assertIs(join_errors(False, None), False)
+        self.assertEqual(error_lines(False), [])
+        empty = self.make_collection(documents=0, signers=[])
+        self.assertEqual(
+            error_lines(empty._launch_error_message()), ["Add at least one PDF document.", "Add at least one signer."]
+        )
+        collection = self.make_collection()
+        self.assertIs(collection._launch_error_message(), False)
+        self.assertIs(collection._cancel_error_message("Mission annulée"), False)
+        self.assertEqual(collection._cancel_error_message(" "), "Give the reason for the cancellation.")
+        client = collection.signer_ids.sorted("signing_order")[0]
+        self.assertIs(client._refusal_error_message("Trop cher"), False)
+        self.assertEqual(
+            client._refusal_error_message("x" * 1001), "The reason is too long: it is limited to 1000 characters."
+        )
 
     def test_refusal_ends_collection_with_reason(self):
         collection = self.make_collection()

@@ -8,7 +8,6 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from ..services import pades, stamp_layout
@@ -48,31 +47,9 @@ class TestStampPicker(HttpCase, EsignCase):
             self.assertRegex(source, rf"export const {name} = {value};", f"{name} of the viewer is the server's")
         self.assertEqual((pades.STAMP_WIDTH, pades.STAMP_HEIGHT), (stamp_layout.STAMP_WIDTH, stamp_layout.STAMP_HEIGHT))
 
-    def _collection(self, **document):
-        return (
-            self.env["esign.collection"]
-            .with_user(self.preparer)
-            .create(
-                {
-                    "subject": "Contrat 2026",
-                    "document_ids": [
-                        Command.create(
-                            {"name": "contrat.pdf", "original_pdf": base64.b64encode(two_page_contract()), **document}
-                        )
-                    ],
-                    "signer_ids": [
-                        Command.create({"partner_id": self.client_fr.id, "signing_order": 1, "role": "client"}),
-                        Command.create(
-                            {"partner_id": self.signatory.partner_id.id, "signing_order": 2, "role": "firm"}
-                        ),
-                    ],
-                }
-            )
-        )
-
     def test_pick_the_place_on_page_two(self):
         self.browser_size = "1366x768"
-        collection = self._collection()
+        collection = self.make_collection_of(two_page_contract())
         document = collection.document_ids
         self.assertEqual(document.stamp_placement, "anchor")
         self.start_tour(f"/odoo/esign.collection/{collection.id}", "esign_stamp_picker_tour", login=self.preparer.login)
@@ -112,7 +89,9 @@ class TestStampPicker(HttpCase, EsignCase):
 
     def test_a_launched_collection_shows_where_the_stamps_went(self):
         """A place over the page's text: at launch the stamps go on an appended page, and the viewer says so."""
-        collection = self._collection(stamp_placement="page", stamp_page=2, stamp_x=72, stamp_y=700)
+        collection = self.make_collection_of(
+            two_page_contract(), stamp_placement="page", stamp_page=2, stamp_x=72, stamp_y=700
+        )
         collection.action_launch()
         self.assertIn('"signature_page": {', collection.document_ids.stamp_layout)
         self.start_tour(

@@ -121,26 +121,6 @@ class TestStampPlacement(EngagementLetterCase):
         cls.signatory.partner_id.lang = "fr_FR"
         cls.preparer.lang = "fr_FR"
 
-    def _collection_of(self, data, name="contrat.pdf", **document):
-        return (
-            self.env["esign.collection"]
-            .with_user(self.preparer)
-            .create(
-                {
-                    "subject": "Contrat 2026",
-                    "document_ids": [
-                        Command.create({"name": name, "original_pdf": base64.b64encode(data), **document})
-                    ],
-                    "signer_ids": [
-                        Command.create({"partner_id": self.client_fr.id, "signing_order": 1, "role": "client"}),
-                        Command.create(
-                            {"partner_id": self.signatory.partner_id.id, "signing_order": 2, "role": "firm"}
-                        ),
-                    ],
-                }
-            )
-        )
-
     def _run(self, collection):
         """Launched by a French preparer, every signer signs with a drawing, then the seal runs in a
         cron speaking English."""
@@ -193,7 +173,7 @@ class TestStampPlacement(EngagementLetterCase):
         for path in (LIBTASN1, SHARED_MIME):
             with self.subTest(pdf=path.name):
                 original = path.read_bytes()
-                collection = self._collection_of(original, name=f"signed-{path.name}")
+                collection = self.make_collection_of(original, name=f"signed-{path.name}")
                 self.assertEqual(collection.document_ids.stamp_placement, "anchor", "the default of an upload")
                 data = self._run(collection)
                 self.assertEqual(page_count(data), page_count(original) + 1, "a signature page was appended")
@@ -215,7 +195,7 @@ class TestStampPlacement(EngagementLetterCase):
         letter = self.make_letter()
         letter.with_context(force_report_rendering=True, lang="fr_FR").action_edit()
         original = base64.b64decode(letter.pdf)
-        collection = self._collection_of(original, name="lettre-de-mission.pdf")
+        collection = self.make_collection_of(original, name="lettre-de-mission.pdf")
         data = self._run(collection)
         self.assertEqual(page_count(data), page_count(original), "the letter's own blocks take the stamps")
         found = self.assert_stamps_clear(data, collection)
@@ -235,7 +215,7 @@ class TestStampPlacement(EngagementLetterCase):
         self.assert_french_stamps(data, firm_page, collection)
 
     def test_tags_mark_the_places(self):
-        collection = self._collection_of(tagged_pdf(), name="contrat-balises.pdf")
+        collection = self.make_collection_of(tagged_pdf(), name="contrat-balises.pdf")
         data = self._run(collection)
         self.assertEqual(page_count(data), 2, "no signature page")
         found = self.assert_stamps_clear(data, collection)
@@ -252,7 +232,7 @@ class TestStampPlacement(EngagementLetterCase):
         self.assert_french_stamps(data, 1, collection)
 
     def test_a_place_on_a_page(self):
-        collection = self._collection_of(
+        collection = self.make_collection_of(
             tagged_pdf(white=False), stamp_placement="page", stamp_page=2, stamp_x=72, stamp_y=200
         )
         data = self._run(collection)
@@ -264,14 +244,14 @@ class TestStampPlacement(EngagementLetterCase):
 
     def test_a_place_over_text_falls_back_to_the_signature_page(self):
         original = LIBTASN1.read_bytes()
-        collection = self._collection_of(original, stamp_placement="page", stamp_page=3, stamp_x=90, stamp_y=400)
+        collection = self.make_collection_of(original, stamp_placement="page", stamp_page=3, stamp_x=90, stamp_y=400)
         data = self._run(collection)
         self.assertEqual(page_count(data), page_count(original) + 1)
         self.assert_stamps_clear(data, collection)
         self.assertIn("auraient couvert son texte", " ".join(collection.message_ids.mapped("body")))
 
     def test_a_place_that_cannot_be(self):
-        collection = self._collection_of(tagged_pdf())
+        collection = self.make_collection_of(tagged_pdf())
         document = collection.document_ids
         with self.assertRaisesRegex(ValidationError, "page 9"):
             document.write({"stamp_placement": "page", "stamp_page": 9})
@@ -280,19 +260,41 @@ class TestStampPlacement(EngagementLetterCase):
                 {"stamp_placement": "page", "stamp_page": 1, "stamp_x": 500, "stamp_y": 10}
             )
         document.write({"stamp_placement": "appended"})
-        self.assertFalse(collection._launch_problems())
+        self.assertFalse(collection._launch_error_message())
         collection.action_launch()
         with self.assertRaises(UserError):
             document.write({"stamp_placement": "anchor"})
 
     def test_unreadable_placement_is_a_launch_problem(self):
-        collection = self._collection_of(tagged_pdf())
+        collection = self.make_collection_of(tagged_pdf())
         self.patch(type(self.env["esign.document"]), "_current_pdf", lambda self: b"%PDF-1.4 broken")
-        problems = collection.with_context(lang="fr_FR")._launch_problems()
-        self.assertTrue(any("contrat.pdf" in problem for problem in problems), problems)
+        message = collection.with_context(lang="fr_FR")._launch_error_message()
+        self.assertIn("contrat.pdf", message)
+
+    def test_launch_lays_out_the_stamps_once(self):
+        """The launch check lays out the stamps (about 1 s for a long PDF); the certification that
+        follows uses that layout instead of computing it again."""
+        collection = self.make_collection_of(tagged_pdf())
+        collection.document_ids = [
+            Command.create({"name": "annexe.pdf", "original_pdf": base64.b64encode(tagged_pdf())})
+        ]
+        Document = type(self.env["esign.document"])
+        original = Document._esign_compute_layout
+        laid_out = []
+
+        def counting(document):
+            laid_out.append(document.name)
+            return original(document)
+
+        self.patch(Document, "_esign_compute_layout", counting)
+        collection.action_launch()
+        self.assertEqual(sorted(laid_out), ["annexe.pdf", "contrat.pdf"], "each document laid out once")
+        for document in collection.document_ids:
+            self.assertTrue(document.stamp_layout, "the layout of the check is the one kept")
+            self.assertTrue(document.signed_pdf, "and the one the document was certified with")
 
     def test_stamp_texts_in_the_readers_language_and_the_firms_time(self):
-        collection = self._collection_of(tagged_pdf())
+        collection = self.make_collection_of(tagged_pdf())
         client = collection.signer_ids.sorted("signing_order")[0]
         moment = datetime(2026, 12, 2, 9, 42, 31)
         self.assertEqual(
@@ -328,7 +330,7 @@ class TestStampPlacement(EngagementLetterCase):
         pdf.showPage()
         pdf.save()
         pages = stamp_layout.read_pages(buffer.getvalue())
-        collection = self._collection_of(buffer.getvalue())
+        collection = self.make_collection_of(buffer.getvalue())
         client, firm = collection.signer_ids.sorted("signing_order")
         placements, fallback = stamp_layout.anchor_layout(pages, collection._esign_stamp_slots())
         self.assertFalse(fallback)

@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import email_normalize
 
+from ..services.error_message import error_lines, join_errors
+
 
 class EngagementLetterSendWizard(models.TransientModel):
     _name = "engagement.letter.send.wizard"
@@ -148,11 +150,12 @@ class EngagementLetterSendWizard(models.TransientModel):
     def _compute_problems(self):
         """Every check of the preparation, shown as soon as the wizard opens and on each change."""
         for wizard in self:
-            problems = wizard._problems() if wizard.letter_id else []
-            wizard.problems = "\n".join(problems) or False
+            message = wizard._prepare_error_message() if wizard.letter_id else False
+            wizard.problems = message
             wizard.problems_html = (
-                Markup("<ul class='mb-0'>%s</ul>") % Markup().join(Markup("<li>%s</li>") % p for p in problems)
-                if problems
+                Markup("<ul class='mb-0'>%s</ul>")
+                % Markup().join(Markup("<li>%s</li>") % line for line in error_lines(message))
+                if message
                 else False
             )
 
@@ -160,8 +163,8 @@ class EngagementLetterSendWizard(models.TransientModel):
     # Checks
     # ------------------------------------------------------------------
 
-    def _mobile_problem(self, partner):
-        """None when the partner's mobile can receive the SMS code, else why not."""
+    def _mobile_error_message(self, partner):
+        """Why the partner's mobile cannot receive the SMS code, in words, or False."""
         signer_model = self.env["esign.signer"]
         country = partner.country_id or self.letter_id.company_id.country_id
         if not partner.mobile:
@@ -170,62 +173,68 @@ class EngagementLetterSendWizard(models.TransientModel):
             signer_model._normalize_mobile(partner.mobile, country)
         except ValidationError as error:
             return str(error.args[0])
-        return None
+        return False
 
-    def _problems(self):
-        """Every missing prerequisite, each with its message."""
+    def _signatory_error_message(self):
+        """Why the firm signatory cannot sign the collection, one line per problem, or False."""
+        company = self.letter_id.company_id
+        signatory = self.signatory_id
+        if not signatory:
+            return self.env._("No firm signatory is set on the letter or in the settings: choose one.")
+        if not signatory.has_group("engagement_letter_esign.group_esign_signatory"):
+            return self.env._("%s does not have the Signatory right.", signatory.name)
+        if company not in signatory.company_ids:
+            return self.env._("%(user)s cannot sign for %(company)s.", user=signatory.name, company=company.name)
+        lines = []
+        if not email_normalize(signatory.partner_id.email or ""):
+            lines.append(self.env._("Firm signatory: %s has no valid e-mail address.", signatory.name))
+        mobile = self._mobile_error_message(signatory.partner_id)
+        if mobile:
+            lines.append(self.env._("Firm signatory: %s", mobile))
+        return join_errors(*lines)
+
+    def _signer_contact_error_message(self):
+        """Why the client's signer contact cannot sign, one line per problem, or False."""
+        contact = self.signer_contact_id
+        if not contact:
+            return self.env._("Choose the signer contact.")
+        lines = []
+        if contact.is_company or len((contact.name or "").split()) < 2:
+            lines.append(self.env._("The signer contact %s must have a first and a last name.", contact.name))
+        if not email_normalize(contact.email or ""):
+            lines.append(self.env._("The signer contact %s has no valid e-mail address.", contact.name))
+        lines.append(self._mobile_error_message(contact))
+        return join_errors(*lines)
+
+    def _prepare_error_message(self):
+        """Every missing prerequisite of the preparation, one line per problem, or False."""
         self.ensure_one()
         letter = self.letter_id
-        problems = list(letter._send_problems())
+        lines = [letter._send_error_message()]
         if not self.contact_id:
-            problems.append(self.env._("Choose the client contact."))
+            lines.append(self.env._("Choose the client contact."))
         if self.auto_receive and letter.kind == "quote":
-            problems.append(
+            lines.append(
                 self.env._("A quote is not received automatically: the billing plan is made from a final letter.")
             )
         if not 1 <= self.billing_day <= 28:
-            problems.append(self.env._("The preferred billing day is between 1 and 28."))
+            lines.append(self.env._("The preferred billing day is between 1 and 28."))
         if not self.use_esign:
             if self.contact_id and not email_normalize(self.contact_id.email or ""):
-                problems.append(self.env._("The client contact %s has no valid e-mail address.", self.contact_id.name))
-            return problems
+                lines.append(self.env._("The client contact %s has no valid e-mail address.", self.contact_id.name))
+            return join_errors(*lines)
         company = letter.company_id
         if not company.esign_enabled:
-            problems.append(
-                self.env._("Electronic signature is not enabled: turn it on in Settings (%s).", company.name)
-            )
-        signatory = self.signatory_id
-        if not signatory:
-            problems.append(self.env._("No firm signatory is set on the letter or in the settings: choose one."))
-        elif not signatory.has_group("engagement_letter_esign.group_esign_signatory"):
-            problems.append(self.env._("%s does not have the Signatory right.", signatory.name))
-        elif company not in signatory.company_ids:
-            problems.append(
-                self.env._("%(user)s cannot sign for %(company)s.", user=signatory.name, company=company.name)
-            )
-        else:
-            if not email_normalize(signatory.partner_id.email or ""):
-                problems.append(self.env._("Firm signatory: %s has no valid e-mail address.", signatory.name))
-            problem = self._mobile_problem(signatory.partner_id)
-            if problem:
-                problems.append(self.env._("Firm signatory: %s", problem))
-        contact = self.signer_contact_id
-        if not contact:
-            problems.append(self.env._("Choose the signer contact."))
-            return problems
-        if contact.is_company or len((contact.name or "").split()) < 2:
-            problems.append(self.env._("The signer contact %s must have a first and a last name.", contact.name))
-        if not email_normalize(contact.email or ""):
-            problems.append(self.env._("The signer contact %s has no valid e-mail address.", contact.name))
-        problem = self._mobile_problem(contact)
-        if problem:
-            problems.append(problem)
-        return problems
+            lines.append(self.env._("Electronic signature is not enabled: turn it on in Settings (%s).", company.name))
+        lines += [self._signatory_error_message(), self._signer_contact_error_message()]
+        return join_errors(*lines)
 
     def _check(self):
-        problems = self._problems()
-        if problems:
-            raise UserError(self.env._("The collection cannot be prepared yet:") + "\n- " + "\n- ".join(problems))
+        message = self._prepare_error_message()
+        if message:
+            raise UserError(
+                self.env._("The collection cannot be prepared yet:") + "\n- " + "\n- ".join(error_lines(message))
+            )
 
     # ------------------------------------------------------------------
     # Actions

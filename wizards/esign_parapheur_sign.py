@@ -48,9 +48,9 @@ class EsignParapheurSign(models.TransientModel):
             # Every selected line, readable or not: a line the user may not read is refused, not dropped.
             selection = self.sudo().signer_ids.with_env(self.env)
             self.batch_id = self.env["esign.parapheur.batch"]._create_from_signers(selection)
-        problem = self.batch_id._send_code(**request_values)
-        if problem:
-            self.write({"error": problem, "code": False})
+        message = self.batch_id._send_code(**request_values)
+        if message:
+            self.write({"error": message, "code": False})
             return self._reopen()
         self.write({"step": "code", "error": False, "code": False})
         return self._reopen()
@@ -60,8 +60,8 @@ class EsignParapheurSign(models.TransientModel):
         if not self.batch_id:
             raise UserError(self.env._("Ask for the code first: it is sent by SMS to your mobile."))
         request_values = self.env["esign.event"]._request_context()
-        problem = self.batch_id._confirm(self.code, **request_values)
-        if problem:
-            self.write({"error": problem, "code": False})
+        message = self.batch_id._confirm(self.code, **request_values)
+        if message:
+            self.write({"error": message, "code": False})
             return self._reopen()
         return self.batch_id.action_open()
