@@ -597,7 +597,6 @@ class EsignSigner(models.Model):
                     image_png=image,
                     timestamper=timestamper,
                     signer_name=self.name,
-                    certifier=company._esign_seal_credential,
                 ),
             )
             for document in documents

@@ -11,7 +11,7 @@ from reportlab.pdfgen import canvas
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from ..services import pades, stamp_layout
+from ..services import pades, stamp_appearance, stamp_layout
 from .common import EsignCase, as_signer, make_png
 from .test_stamp_placement import widgets
 
@@ -46,7 +46,10 @@ class TestStampPicker(HttpCase, EsignCase):
             ("STAMP_GAP", stamp_layout.STAMP_GAP),
         ):
             self.assertRegex(source, rf"export const {name} = {value};", f"{name} of the viewer is the server's")
-        self.assertEqual((pades.STAMP_WIDTH, pades.STAMP_HEIGHT), (stamp_layout.STAMP_WIDTH, stamp_layout.STAMP_HEIGHT))
+        self.assertEqual(
+            (stamp_appearance.STAMP_WIDTH, stamp_appearance.STAMP_HEIGHT),
+            (stamp_layout.STAMP_WIDTH, stamp_layout.STAMP_HEIGHT),
+        )
 
     def _collection(self, **document):
         return (
