@@ -1,20 +1,20 @@
 """Benchmark of one PAdES signature: the addon's signing step against plain pyHanko.
 
-Signs a 1-page, a 10-page and a 100-page PDF (made here with reportlab), without and with an
-RFC 3161 timestamp from a local authority over HTTP (pyHanko's DummyTimeStamper behind
-http.server on 127.0.0.1):
+Signs a 1-page, a 10-page and a 100-page PDF (made here with reportlab), certified by the firm
+as at launch (every field laid out), without and with an RFC 3161 timestamp from a local authority
+over HTTP (pyHanko's DummyTimeStamper behind http.server on 127.0.0.1):
 
 - "addon": what ``esign.signer._sign_checked`` does per document, through the addon's own
   services: a fresh ECDSA P-256 key, a one-shot certificate from the company CA, the visible stamp
-  with a drawn signature, every field laid out, the signature and its timestamp (B-T);
-- "pyhanko": plain pyHanko used the straightforward way, ``SimpleSigner.load_pkcs12`` from an
-  RSA-2048 PKCS#12 file on every call, then ``PdfSigner.sign_pdf`` with the same timestamper.
+  with a drawn signature in its field, the signature and its timestamp (B-T);
+- "pyhanko": plain pyHanko used the straightforward way on the same certified PDF,
+  ``SimpleSigner.load_pkcs12`` from an RSA-2048 PKCS#12 file on every call, then
+  ``PdfSigner.sign_pdf`` in a new field with the same timestamper.
 
 With ``--seal``, it times the seal step instead, on a 1-, 36- and 100-page letter certified and
-signed twice (B-T): the former seal (validation data from the local CRL only, the TSA's chain left
-without revocation data) beside the complete one (OCSP and CRLs of every chain fetched over HTTP
-from the local authority's responder and CRL server, VRI per signature, document timestamp): time
-per document and file growth.
+signed twice (B-T): OCSP and CRLs of every chain fetched over HTTP from the local authority's
+responder and CRL server, VRI per signature, document timestamp (B-LTA): time per document and
+file growth.
 
 With ``--db`` (a database where the addon is installed), it also times the whole ORM step
 ``_sign_checked`` (certificate, signature, proof events, e-mails) on the 10-page letter.
@@ -86,7 +86,9 @@ def main():
     parser.add_argument("--addons-path")
     args = parser.parse_args()
 
-    pades, pki = load_services("pades", "pki")
+    pades, pki, stamp_appearance, timestamp_client = load_services(
+        "pades", "pki", "stamp_appearance", "timestamp_client"
+    )
     import tsa as tsa_module
     from cryptography.hazmat.primitives.asymmetric import rsa
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -107,43 +109,42 @@ def main():
         .sign(provider.key, pki.hashes.SHA256())
     )
     rsa_seal.chain = (provider.certificate,)
+    seal = pki.issue_certificate(authority, "Cabinet Bench", lifetime=pki.SEAL_LIFETIME)
     p12_path = os.path.join(tempfile.mkdtemp(), "plain.p12")
     with open(p12_path, "wb") as handle:
         handle.write(pki.pkcs12_bytes(rsa_seal, "bench"))
 
     tsa = start_tsa(tsa_module)
     if args.seal:
-        bench_seal(pades, pki, tsa, args.runs)
+        bench_seal(tsa, args.runs)
         tsa.stop()
         return
     image = drawn_signature()
     places = [pades.FieldPlace(pades.SIGNER_FIELD % n, f"Signataire {n}") for n in (1, 2)]
     places.append(pades.FieldPlace(pades.SEAL_FIELD, "Cachet"))
+    spec = pades.SignatureSpec(
+        pades.SIGNER_FIELD % 1,
+        stamp_appearance.Stamp("Signé électroniquement par\nSophie Martin\nle 01/03/2026 à 10:00:00", image),
+        "Sophie Martin",
+        places,
+    )
 
     rows = []
     for pages in (1, 10, 100):
         data = make_pdf(pages)
         for timestamped in (False, True):
-            timestamper = pades.make_timestamper(tsa.url) if timestamped else None
+            timestamper = timestamp_client.make_timestamper(tsa.url) if timestamped else None
+            certified = pades.certify_pdf(data, seal, pades.FieldLayout(places), timestamper)
 
-            def addon_step(data=data, timestamper=timestamper):
+            def addon_step(data=certified, timestamper=timestamper):
                 credential = pki.issue_certificate(
                     authority, "Sophie Martin", email="sophie@example.com", crl_url="http://localhost/esign/ca/1.crl"
                 )
-                return pades.sign_pdf(
-                    data,
-                    credential,
-                    pades.SIGNER_FIELD % 1,
-                    places,
-                    "Signé électroniquement par\nSophie Martin\nle 01/03/2026 à 10:00:00",
-                    image_png=image,
-                    timestamper=timestamper,
-                    signer_name="Sophie Martin",
-                )
+                return pades.sign_pdf(data, credential, spec, timestamper)
 
-            plain_timestamper = pades.make_timestamper(tsa.url) if timestamped else None
+            plain_timestamper = timestamp_client.make_timestamper(tsa.url) if timestamped else None
 
-            def plain_pyhanko(data=data, timestamper=plain_timestamper):
+            def plain_pyhanko(data=certified, timestamper=plain_timestamper):
                 signer = signers.SimpleSigner.load_pkcs12(p12_path, passphrase=b"bench")
                 output = signers.PdfSigner(
                     signers.PdfSignatureMetadata(
@@ -174,11 +175,11 @@ def main():
     tsa.stop()
 
 
-def bench_seal(pades, pki, tsa, runs):
-    """The seal of a certified letter signed by two signers: former validation data against complete."""
-    from asn1crypto import crl as asn1_crl
-
-    (pades_level,) = load_services("pades_level")
+def bench_seal(tsa, runs):
+    """The seal of a certified letter signed by two signers, with complete validation data."""
+    pades, pades_level, pki, stamp_appearance, timestamp_client = load_services(
+        "pades", "pades_level", "pki", "stamp_appearance", "timestamp_client"
+    )
 
     authority = pki.new_authority("Cabinet Bench - autorite", organization="Cabinet Bench", country="FR")
     crl_url = "http://localhost/esign/ca/1.crl"
@@ -191,60 +192,36 @@ def bench_seal(pades, pki, tsa, runs):
         return pki.make_crl(authority) if issuer.dump() == root.dump() else None
 
     print(f"Seal step (seal + validation data + document timestamp), median of {runs} runs")
-    print(
-        f"{'pages':>5} {'signed KB':>9} | {'former ms':>9} {'+KB':>6} | {'complete ms':>11} {'+KB':>6} | "
-        f"{'level ms':>8} | OCSP/CRL requests"
-    )
+    print(f"{'pages':>5} {'signed KB':>9} | {'seal ms':>9} {'+KB':>6} | {'level ms':>8} | OCSP/CRL requests")
+    seal_spec = pades.SignatureSpec(pades.SEAL_FIELD, stamp_appearance.Stamp("Scellé"), "Cabinet Bench")
     for pages in (1, 36, 100):
-        timestamper = pades.make_timestamper(tsa.url, fresh=True)
-        data = pades.certify_pdf(make_pdf(pages), places, seal, timestamper)
+        timestamper = timestamp_client.make_timestamper(tsa.url, fresh=True)
+        data = pades.certify_pdf(make_pdf(pages), seal, pades.FieldLayout(places), timestamper)
         for number in (1, 2):
             signer = pki.issue_certificate(authority, f"Signataire {number}", email="s@example.com", crl_url=crl_url)
-            data = pades.sign_pdf(data, signer, pades.SIGNER_FIELD % number, places, "Signé", timestamper=timestamper)
-
-        def former(data=data):
-            stamper = pades.make_timestamper(tsa.url, fresh=True)
-            context = pades.validation_context(
-                [root],
-                crls=[asn1_crl.CertificateList.load(pki.make_crl(authority))],
-                extra_trust=pades.timestamp_trust(stamper),
-            )
-            return pades.sign_pdf(
-                data,
-                seal,
-                pades.SEAL_FIELD,
-                places,
-                "Scellé",
-                timestamper=stamper,
-                validation_context=context,
-                archive=True,
-            )
+            spec = pades.SignatureSpec(pades.SIGNER_FIELD % number, stamp_appearance.Stamp("Signé"))
+            data = pades.sign_pdf(data, signer, spec, timestamper)
 
         def complete(data=data):
-            stamper = pades.make_timestamper(tsa.url, fresh=True)
-            certificates = pades.timestamp_trust(stamper)
+            stamper = timestamp_client.make_timestamper(tsa.url, fresh=True)
+            certificates = timestamp_client.timestamp_trust(stamper)
             anchors = [c for c in certificates if c.self_signed in ("yes", "maybe")]
             settings = pades.LongTermSettings(
                 trust_roots=(root, *anchors), certificates=tuple(certificates), local_crl=local_crl
             )
-            return pades.sign_pdf(
-                data, seal, pades.SEAL_FIELD, places, "Scellé", timestamper=stamper, long_term=settings, archive=True
-            )
+            return pades.sign_pdf(data, seal, seal_spec, stamper, settings)
 
-        former_time, _peak = measure(former, runs)
         hits = sum(tsa.hits.values())
         complete_time, _peak = measure(complete, runs)
         requests = (sum(tsa.hits.values()) - hits) / (runs + 2)
-        growth_former = (len(former()) - len(data)) / 1024
         sealed = complete()
         growth_complete = (len(sealed) - len(data)) / 1024
         # The check the seal queue makes before marking a collection done: B-LTA from the file alone.
         level_time, _peak = measure(lambda sealed=sealed: pades_level.pades_level(sealed), runs)
         assert pades_level.pades_level(sealed).level == "B-LTA"
         print(
-            f"{pages:>5} {len(data) / 1024:>9.0f} | {former_time * 1000:>9.1f} {growth_former:>6.1f} | "
-            f"{complete_time * 1000:>11.1f} {growth_complete:>6.1f} | {level_time * 1000:>8.1f} | "
-            f"{requests:.0f} per seal"
+            f"{pages:>5} {len(data) / 1024:>9.0f} | {complete_time * 1000:>9.1f} {growth_complete:>6.1f} | "
+            f"{level_time * 1000:>8.1f} | {requests:.0f} per seal"
         )
 
 

@@ -7,6 +7,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..services import pades, stamp_layout
+from ..services.stamp_appearance import latin_text
 from .esign_collection import STAMP_ANCHORS
 
 _logger = logging.getLogger(__name__)
@@ -121,10 +122,10 @@ class EsignCollection(models.Model):
         return stamp_layout.signature_page(
             len(pages),
             pages[-1].media,
-            pades.latin_text(collection.env._("Signature page")),
-            (pades.latin_text(intro),),
-            tuple(pades.latin_text(line) for line in lines),
-            [pades.latin_text(label) for label in labels],
+            latin_text(collection.env._("Signature page")),
+            (latin_text(intro),),
+            tuple(latin_text(line) for line in lines),
+            [latin_text(label) for label in labels],
         )
 
     def _esign_seal_stamp_text(self):
@@ -257,7 +258,6 @@ class EsignCollection(models.Model):
                         timestamper=timestamper,
                         signer_name=company.name,
                         long_term=context,
-                        archive=bool(timestamper),
                     ),
                 )
                 for document in documents

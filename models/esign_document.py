@@ -7,8 +7,9 @@ from datetime import UTC
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..services import ltv, pades, pades_level, stamp_layout
+from ..services import ltv, pades, pades_level, stamp_layout, timestamp_client
 from ..services.pdf_inspect import PdfRejected, inspect_pdf, sha256_hex
+from ..services.stamp_appearance import Stamp
 from ..services.text_input import control_problem
 
 PDF_FIELDS = ("original_pdf", "signed_pdf")
@@ -193,15 +194,15 @@ class EsignDocument(models.Model):
             )
         media = stamp_layout.page_media(self._current_pdf(), self.stamp_page) if self.original_pdf else None
         x, y = self.stamp_x, self.stamp_y
-        box = stamp_layout.Box(x, y, x + pades.STAMP_WIDTH, y + pades.STAMP_HEIGHT)
+        box = stamp_layout.Box(x, y, x + stamp_layout.STAMP_WIDTH, y + stamp_layout.STAMP_HEIGHT)
         if media is not None and not box.inside(media):
             return self.env._(
                 "The place chosen for the stamps of “%(file)s” is outside page %(page)s: a stamp is %(w)s by "
                 "%(h)s points, the page %(width)s by %(height)s points from (%(x0)s, %(y0)s).",
                 file=self.name,
                 page=self.stamp_page,
-                w=pades.STAMP_WIDTH,
-                h=pades.STAMP_HEIGHT,
+                w=stamp_layout.STAMP_WIDTH,
+                h=stamp_layout.STAMP_HEIGHT,
                 width=round(media.x1 - media.x0),
                 height=round(media.y1 - media.y0),
                 x0=round(media.x0),
@@ -352,20 +353,24 @@ class EsignDocument(models.Model):
         if sealed:
             raise UserError(self.env._("“%s” is sealed by the firm: it cannot be signed any more.", sealed[0].name))
 
-    def _esign_sign(self, credential, field_name, stamp_text, **options):
+    def _esign_sign(
+        self, credential, field_name, stamp_text, image_png=None, timestamper=None, signer_name=None, long_term=None
+    ):
         """The bytes of the next revision of this document, signed by ``credential`` in ``field_name``
-        (every field at its place fixed at launch); nothing is written.
+        (its field laid out at launch); nothing is written. With ``long_term`` (pades.LongTermSettings,
+        the seal), the validation data and, with a timestamper, a document timestamp follow.
 
         Raises UserError when the document cannot take the signature or the timestamp authority fails.
         """
-        places, signature_page = self._esign_places()
-        return self._esign_pades(
-            pades.sign_pdf, credential, field_name, places, stamp_text, signature_page=signature_page, **options
-        )
+        places, _signature_page = self._esign_places()
+        spec = pades.SignatureSpec(field_name, Stamp(stamp_text, image_png), signer_name, places)
+        return self._esign_pades(pades.sign_pdf, credential, spec, timestamper, long_term)
 
-    def _esign_certify(self, places, certifier, timestamper, signature_page=None):
-        """The bytes of this document certified by the firm, or None when it was signed elsewhere first."""
-        return self._esign_pades(pades.certify_pdf, places, certifier, timestamper, signature_page=signature_page)
+    def _esign_certify(self, places, credential, timestamper, signature_page=None):
+        """The bytes of this document certified by the firm's ``credential``, every field of ``places``
+        laid out (and ``signature_page`` appended), or None when it was signed elsewhere first."""
+        layout = pades.FieldLayout(places, signature_page)
+        return self._esign_pades(pades.certify_pdf, credential, layout, timestamper)
 
     def _esign_pades(self, operation, *args, **options):
         """Run a pyHanko ``operation`` on the current revision, turning its refusals into UserError."""
@@ -375,7 +380,7 @@ class EsignDocument(models.Model):
             raise UserError(self.env._("The file of “%s” was purged: it cannot be signed.", self.name))
         try:
             return operation(data, *args, **options)
-        except pades.TimestampUnavailable as exc:
+        except timestamp_client.TimestampUnavailable as exc:
             raise UserError(self._esign_timestamp_failure_message()) from exc
         except (ltv.RevocationUnavailable, ltv.CertificateRevoked, pades.ValidationDataIncomplete) as exc:
             raise UserError(self._esign_validation_data_message(exc)) from exc
@@ -386,6 +391,10 @@ class EsignDocument(models.Model):
                     "“%s” carries a certification that forbids any change: it cannot be signed.", self.name
                 ),
                 "unreadable": self.env._("“%s” cannot be read as a PDF: it cannot be signed.", self.name),
+                "uncertified": self.env._(
+                    "“%s” was not certified by the firm when the collection was launched: it cannot be signed.",
+                    self.name,
+                ),
             }
             raise UserError(messages[exc.reason]) from exc
 

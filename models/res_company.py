@@ -10,7 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import config
 from odoo.tools.misc import babel_locale_parse
 
-from ..services import pades, pki
+from ..services import pades, pki, timestamp_client
 
 _logger = logging.getLogger(__name__)
 
@@ -779,7 +779,7 @@ class ResCompany(models.Model):
         password = None
         if company_sudo.esign_tsa_password_secret:
             password = self._esign_decrypt("tsa", company_sudo.esign_tsa_password_secret).decode()
-        return pades.make_timestamper(
+        return timestamp_client.make_timestamper(
             url,
             username=self._esign_setting("esign_tsa_username") or None,
             password=password,
@@ -796,7 +796,7 @@ class ResCompany(models.Model):
         if timestamper:
             try:
                 context = self._esign_validation_context(timestamper)
-            except pades.TimestampUnavailable as exc:
+            except timestamp_client.TimestampUnavailable as exc:
                 raise UserError(self.env["esign.document"]._esign_timestamp_failure_message()) from exc
         return credential, timestamper, context
 
@@ -804,10 +804,10 @@ class ResCompany(models.Model):
         """What the seal needs to embed complete validation data: the trusted roots (the timestamp
         authority's included), the chain the authority sends now and the company CA's own CRL.
 
-        Raises pades.TimestampUnavailable when the authority cannot be reached.
+        Raises timestamp_client.TimestampUnavailable when the authority cannot be reached.
         """
         self.ensure_one()
-        tsa_certificates = pades.timestamp_trust(timestamper)
+        tsa_certificates = timestamp_client.timestamp_trust(timestamper)
         self._esign_learn_tsa_chain(tsa_certificates)
         authority = self._esign_authority()
         current = pki.to_asn1(authority.certificate).dump()

@@ -9,7 +9,7 @@ statuses with ``requests``, under a timeout; no ORM here.
 
 import io
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import requests
 from asn1crypto import cms, pem
@@ -44,24 +44,27 @@ class CertificateRevoked(RuntimeError):
         self.revoked_at = revoked_at
 
 
-@dataclass
+@dataclass(frozen=True)
 class ValidationData:
     """What the DSS must hold: certificates, CRLs and OCSP responses (asn1crypto objects)."""
 
-    certificates: list = field(default_factory=list)
-    crls: list = field(default_factory=list)
-    ocsps: list = field(default_factory=list)
+    certificates: tuple = ()
+    crls: tuple = ()
+    ocsps: tuple = ()
     # Certificates that declare no revocation source at all: nothing can be embedded for them.
-    undeclared: list = field(default_factory=list)
+    undeclared: tuple = ()
 
-    def extend(self, other):
+    @classmethod
+    def union(cls, parts):
+        """The data of every one of ``parts``, each item once, in the order first met."""
+        values = {}
         for name in ("certificates", "crls", "ocsps", "undeclared"):
-            known = {item.dump() for item in getattr(self, name)}
-            for item in getattr(other, name):
-                if item.dump() not in known:
-                    getattr(self, name).append(item)
-                    known.add(item.dump())
-        return self
+            items = {}
+            for part in parts:
+                for item in getattr(part, name):
+                    items.setdefault(item.dump(), item)
+            values[name] = tuple(items.values())
+        return cls(**values)
 
 
 def certificate_label(certificate):
@@ -218,33 +221,34 @@ def collect(leaves, pool, local_crl=None, timeout=DEFAULT_TIMEOUT, session=None,
     """
     session = session or requests.Session()
     cache = {} if cache is None else cache
-    data = ValidationData()
+    parts = []
     pool = list(pool)
     for leaf in leaves:
         path = chain(leaf, pool, session=session, timeout=timeout)
-        data.extend(ValidationData(certificates=path))
+        parts.append(ValidationData(certificates=tuple(path)))
         for certificate, issuer in itertools.pairwise(path):
             key = (certificate.issuer.dump(), certificate.serial_number)
             if key not in cache:
                 cache[key] = _status_data(certificate, issuer, session, timeout, local_crl)
-            data.extend(cache[key])
+            parts.append(cache[key])
         pool.extend(path)
-    return data
+    return ValidationData.union(parts)
 
 
 def _status_data(certificate, issuer, session, timeout, local_crl):
     status = _revocation(certificate, issuer, session, timeout, local_crl)
     if status is None:
-        return ValidationData(undeclared=[certificate])
+        return ValidationData(undeclared=(certificate,))
     ocsps, crls, revoked = status
     if revoked is not None:
         raise CertificateRevoked(_subject(certificate), revoked)
-    data = ValidationData(ocsps=ocsps, crls=crls)
     # An OCSP response may be signed by a delegated responder: its certificate goes along.
-    for response in ocsps:
-        basic = response["response_bytes"]["response"].parsed
-        data.extend(ValidationData(certificates=list(basic["certs"] or ())))
-    return data
+    responders = [
+        certificate
+        for response in ocsps
+        for certificate in response["response_bytes"]["response"].parsed["certs"] or ()
+    ]
+    return ValidationData(certificates=tuple(responders), ocsps=tuple(ocsps), crls=tuple(crls))
 
 
 def signature_certificates(embedded):

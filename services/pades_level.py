@@ -11,7 +11,7 @@ Trust is not part of the level: whether the roots are trusted is the verifier's 
 """
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -28,16 +28,16 @@ LONG_TERM_PROBLEMS = ("no_timestamp", "no_issuer", "no_revocation_data", "revoke
 PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
-@dataclass
+@dataclass(frozen=True)
 class LevelReport:
-    """The level the whole document reaches (the lowest of its signatures), each signature's, and
-    what is missing for the next level: a list of (code, detail) with code one of
-    ``not_pades``, ``no_signing_certificate``, ``no_timestamp``, ``no_issuer``, ``no_revocation_data``,
-    ``revoked``, ``no_archive_timestamp``, ``no_signature``."""
+    """The level the whole document reaches (the lowest of its signatures), each signature's as
+    (field name, level) pairs, and what is missing for the next level: (code, detail) pairs with
+    code one of ``not_pades``, ``no_signing_certificate``, ``no_timestamp``, ``no_issuer``,
+    ``no_revocation_data``, ``revoked``, ``no_archive_timestamp``, ``no_signature``."""
 
     level: str = ""
-    signatures: dict = field(default_factory=dict)
-    missing: list = field(default_factory=list)
+    signatures: tuple = ()
+    missing: tuple = ()
 
 
 @dataclass
@@ -168,24 +168,24 @@ def pades_level(data):
     embedded_signatures = reader.embedded_signatures
     signatures = [e for e in embedded_signatures if e.sig_object_type != "/DocTimeStamp"]
     timestamps = [e for e in embedded_signatures if e.sig_object_type == "/DocTimeStamp"]
-    report = LevelReport()
     if not signatures:
-        report.missing.append(("no_signature", ""))
-        return report
+        return LevelReport(missing=(("no_signature", ""),))
     final_store = _read_store(reader)
+    levels, missing = {}, []
     for number, embedded in enumerate(signatures, start=1):
         name = embedded.field_name or ""
         label = signature_label(embedded, number)
-        level = _signature_level(embedded, timestamps, reader, final_store, report.missing, label)
+        level = _signature_level(embedded, timestamps, reader, final_store, missing, label)
         # A signature in another format still gets its validation data checked, but has no PAdES level.
         if embedded.sig_object.get("/SubFilter") != PADES_SUBFILTER:
-            report.missing.append(("not_pades", label))
+            missing.append(("not_pades", label))
             level = ""
         elif not _signing_certificate_declared(embedded):
-            report.missing.append(("no_signing_certificate", label))
+            missing.append(("no_signing_certificate", label))
             level = ""
-        report.signatures[name] = level
-    levels = list(report.signatures.values())
-    report.level = "" if "" in levels else min(levels, key=LEVELS.index)
-    report.missing = list(dict.fromkeys(report.missing))
-    return report
+        levels[name] = level
+    return LevelReport(
+        level="" if "" in levels.values() else min(levels.values(), key=LEVELS.index),
+        signatures=tuple(levels.items()),
+        missing=tuple(dict.fromkeys(missing)),
+    )

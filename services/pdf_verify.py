@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import asn1crypto
@@ -89,7 +89,7 @@ class BudgetExceeded(BaseException):
     """
 
 
-@dataclass
+@dataclass(frozen=True)
 class SignatureCheck:
     """What a reader of the PDF can know about one signature."""
 
@@ -108,7 +108,7 @@ class SignatureCheck:
     coverage: str = "partial"  # "entire_file", "entire_revision" or "partial"
     changes_allowed: bool = False
     revision: int = 0
-    problems: list = field(default_factory=list)
+    problems: tuple = ()
 
     @property
     def sound(self):
@@ -116,11 +116,11 @@ class SignatureCheck:
         return self.intact and self.valid and self.trusted and self.changes_allowed
 
 
-@dataclass
+@dataclass(frozen=True)
 class PdfVerification:
     """The checks of one file, and whether the time budget stopped them before the end."""
 
-    checks: list
+    checks: tuple
     found: int = 0  # distinct signatures found in the file
     stopped: bool = False
     seconds: float = 0.0  # the budget that applied
@@ -157,23 +157,32 @@ def validation_context(trust_roots, crls=(), moment=None):
     )
 
 
-def _fill_certificate(check, certificate):
-    check.signer_name = _name_part(certificate, "common_name")
-    check.signer_email = _name_part(certificate, "email_address")
-    check.issuer_name = certificate.issuer.native.get("common_name", "") or ""
-    check.certificate_sha256 = hashlib.sha256(certificate.dump()).hexdigest()
+def _certificate_values(certificate):
+    """The SignatureCheck values that describe the signing certificate."""
+    return {
+        "signer_name": _name_part(certificate, "common_name"),
+        "signer_email": _name_part(certificate, "email_address"),
+        "issuer_name": certificate.issuer.native.get("common_name", "") or "",
+        "certificate_sha256": hashlib.sha256(certificate.dump()).hexdigest(),
+    }
 
 
 def _check_timestamp(embedded, trust_roots, revision):
-    check = SignatureCheck(field_name=embedded.field_name or "", kind="timestamp", revision=revision)
     status = validate_pdf_timestamp(embedded, validation_context=validation_context(trust_roots))
-    _fill_certificate(check, status.signing_cert)
-    check.intact, check.valid, check.trusted = status.intact, status.valid, status.trusted
-    check.timestamp_time = utc_naive(status.timestamp)
-    check.timestamp_valid = status.intact and status.valid
-    check.coverage = _coverage(status)
-    check.changes_allowed = bool(status.docmdp_ok) or check.coverage == "entire_file" or _lta_updates_only(status)
-    return check
+    coverage = _coverage(status)
+    return SignatureCheck(
+        field_name=embedded.field_name or "",
+        kind="timestamp",
+        revision=revision,
+        **_certificate_values(status.signing_cert),
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        timestamp_time=utc_naive(status.timestamp),
+        timestamp_valid=status.intact and status.valid,
+        coverage=coverage,
+        changes_allowed=bool(status.docmdp_ok) or coverage == "entire_file" or _lta_updates_only(status),
+    )
 
 
 def _lta_updates_only(status):
@@ -193,16 +202,12 @@ def _is_certification(embedded):
 
 
 def _check_signature(embedded, trust_roots, revision):
-    check = SignatureCheck(
-        field_name=embedded.field_name or "",
-        kind="certification" if _is_certification(embedded) else "approval",
-        revision=revision,
-    )
     status = validate_pdf_signature(embedded, signer_validation_context=validation_context(trust_roots))
+    timestamp_time, timestamp_valid, problems = None, False, []
     if status.timestamp_validity is not None:
-        check.timestamp_time = utc_naive(status.timestamp_validity.timestamp)
-        check.timestamp_valid = status.timestamp_validity.intact and status.timestamp_validity.valid
-    if not status.trusted and check.timestamp_valid and status.intact and status.valid:
+        timestamp_time = utc_naive(status.timestamp_validity.timestamp)
+        timestamp_valid = status.timestamp_validity.intact and status.timestamp_validity.valid
+    if not status.trusted and timestamp_valid and status.intact and status.valid:
         # The one-shot certificates live minutes: judge them at the time the timestamp proves.
         at_timestamp = validate_pdf_signature(
             embedded,
@@ -219,15 +224,25 @@ def _check_signature(embedded, trust_roots, revision):
         )
         if at_declared_time.trusted:
             status = at_declared_time
-            check.problems.append("time_not_timestamped")
-    _fill_certificate(check, status.signing_cert)
-    check.signing_time = utc_naive(status.signer_reported_dt)
-    check.intact, check.valid, check.trusted = status.intact, status.valid, status.trusted
-    check.coverage = _coverage(status)
-    check.changes_allowed = bool(status.docmdp_ok) or check.coverage == "entire_file"
+            problems.append("time_not_timestamped")
     if status.trust_problem_indic is not None:
-        check.problems.append(status.trust_problem_indic.name.lower())
-    return check
+        problems.append(status.trust_problem_indic.name.lower())
+    coverage = _coverage(status)
+    return SignatureCheck(
+        field_name=embedded.field_name or "",
+        kind="certification" if _is_certification(embedded) else "approval",
+        revision=revision,
+        **_certificate_values(status.signing_cert),
+        signing_time=utc_naive(status.signer_reported_dt),
+        timestamp_time=timestamp_time,
+        timestamp_valid=timestamp_valid,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        coverage=coverage,
+        changes_allowed=bool(status.docmdp_ok) or coverage == "entire_file",
+        problems=tuple(problems),
+    )
 
 
 # ----------------------------------------------------------------------
@@ -255,13 +270,13 @@ def _field_name(value):
     return str(value) if isinstance(value, (generic.TextStringObject, generic.ByteStringObject)) else "?"
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Signature:
     """One signature object of the file and the fields that point at it."""
 
     reference: object  # the raw /V of the first field (an IndirectObject)
     field_dict: object
-    names: list
+    names: tuple
 
 
 def _signature_fields(reader, limits):
@@ -305,11 +320,11 @@ def _signature_fields(reader, limits):
                         raise TooManySignatures(f"more than {limits.max_fields} signature fields")
                     key = (value.reference.idnum, value.reference.generation)
                     if key in signatures:
-                        signatures[key].names.append(name)
+                        signatures[key] = replace(signatures[key], names=(*signatures[key].names, name))
                     else:
                         if len(signatures) + len(malformed) >= limits.max_signatures:
                             raise TooManySignatures(f"more than {limits.max_signatures} signatures")
-                        signatures[key] = _Signature(value, node, [name])
+                        signatures[key] = _Signature(value, node, (name,))
                 elif not isinstance(value, generic.NullObject):
                     if len(signatures) + len(malformed) >= limits.max_signatures:
                         raise TooManySignatures(f"more than {limits.max_signatures} signatures")
@@ -519,21 +534,25 @@ def _check_one(embedded, name, trust_roots, revision, unexpected):
         return _check_signature(embedded, trust_roots, revision)
     except STRUCTURE_ERRORS as exc:
         _logger.debug("Signature %s of a PDF has an invalid structure: %s", name, exc)
-        return SignatureCheck(field_name=name, kind="approval", revision=revision, problems=["invalid_structure"])
+        return SignatureCheck(field_name=name, kind="approval", revision=revision, problems=("invalid_structure",))
     except Exception as exc:  # noqa: BLE001 - any other failure of pyHanko: this one is not checked
         unexpected.append(exc)
-        return SignatureCheck(field_name=name, kind="approval", revision=revision, problems=["not_checked"])
+        return SignatureCheck(field_name=name, kind="approval", revision=revision, problems=("not_checked",))
 
 
-def _read_signatures(reader, size, trust_roots, limits, deadline, result, unexpected):
-    """Fill ``result`` with one SignatureCheck per signature, oldest first, the unreadable ones last."""
+def _form_signatures(reader, limits):
+    """The signatures of the form tree and the fields with a bad /V (see _signature_fields)."""
     try:
-        signatures, malformed = _signature_fields(reader, limits)
+        return _signature_fields(reader, limits)
     except TooManySignatures:
         raise
     except READ_ERRORS as exc:
         raise PdfUnreadable(str(exc)) from exc
-    result.found = len(signatures) + len(malformed)
+
+
+def _checks(reader, size, signatures, malformed, trust_roots, deadline, unexpected):
+    """One SignatureCheck per signature, oldest first, the unreadable ones last: yielded one by one,
+    so that those checked before the time budget ran out are kept."""
     readable, broken = [], [(name, "signature value is not an indirect reference") for name in malformed]
     for signature in signatures.values():
         try:
@@ -550,12 +569,12 @@ def _read_signatures(reader, size, trust_roots, limits, deadline, result, unexpe
             raise BudgetExceeded
         check = _check_one(embedded, signature.names[0], trust_roots, revision, unexpected)
         if len(signature.names) > 1:
-            check.problems.append("shared_signature")
-        result.checks.append(check)
+            check = replace(check, problems=(*check.problems, "shared_signature"))
+        yield check
     for revision, (name, problem) in enumerate(broken, start=len(readable) + 1):
         _logger.debug("Signature %s of a PDF has an invalid structure: %s", name, problem)
-        problems = ["not_checked"] if problem == "unsupported /SubFilter" else ["invalid_structure"]
-        result.checks.append(SignatureCheck(field_name=name, kind="approval", revision=revision, problems=problems))
+        problems = ("not_checked",) if problem == "unsupported /SubFilter" else ("invalid_structure",)
+        yield SignatureCheck(field_name=name, kind="approval", revision=revision, problems=problems)
 
 
 def verify_pdf(data, trust_roots, limits=VERIFIER_LIMITS):
@@ -565,27 +584,26 @@ def verify_pdf(data, trust_roots, limits=VERIFIER_LIMITS):
     TooManySignatures (a PdfUnreadable) when it has more signatures than ``limits`` allow. When the
     time budget runs out, the result holds the signatures checked so far and ``stopped`` is set.
     """
-    result = PdfVerification(checks=[], seconds=limits.seconds)
     trust_roots = list(trust_roots)
-    unexpected = []
+    checks, unexpected, found, stopped = [], [], 0, False
     with _quiet_pyhanko_logs():
         try:
             with _Deadline(limits.seconds) as deadline:
                 reader = _read(data)
-                _read_signatures(reader, len(data), trust_roots, limits, deadline, result, unexpected)
+                signatures, malformed = _form_signatures(reader, limits)
+                found = len(signatures) + len(malformed)
+                for check in _checks(reader, len(data), signatures, malformed, trust_roots, deadline, unexpected):
+                    checks.append(check)
         except BudgetExceeded:
-            result.stopped = True
+            stopped = True
         except PdfUnreadable:
             raise
         except Exception as exc:  # whatever else breaks the reading: the file is unreadable
             _logger.warning("A PDF could not be read: %s: %s", type(exc).__name__, exc)
             raise PdfUnreadable(str(exc)) from exc
-    if result.stopped:
+    if stopped:
         _logger.info(
-            "Checking a PDF stopped after %s s: %d of %d signatures checked.",
-            limits.seconds,
-            len(result.checks),
-            result.found,
+            "Checking a PDF stopped after %s s: %d of %d signatures checked.", limits.seconds, len(checks), found
         )
     if unexpected:
         _logger.warning(
@@ -594,7 +612,7 @@ def verify_pdf(data, trust_roots, limits=VERIFIER_LIMITS):
             type(unexpected[0]).__name__,
             unexpected[0],
         )
-    return result
+    return PdfVerification(checks=tuple(checks), found=found, stopped=stopped, seconds=limits.seconds)
 
 
 def check_pdf_signatures(data, trust_roots, limits=OWN_DOCUMENT_LIMITS):

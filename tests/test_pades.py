@@ -2,8 +2,10 @@ import base64
 import io
 import subprocess
 import tempfile
+from dataclasses import replace
 from datetime import timedelta
 
+from asn1crypto import cms as asn1_cms
 from asn1crypto import crl as asn1_crl
 from cryptography import x509
 from freezegun import freeze_time
@@ -17,8 +19,9 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import BaseCase, Form, HttpCase, tagged
 
-from ..services import pades, pki
+from ..services import pades, pki, timestamp_client
 from ..services.pdf_verify import check_pdf_signatures
+from ..services.stamp_appearance import Stamp
 from .common import EsignCase, as_signer, load_french, make_pdf
 from .pki import ThrowawayAuthority, sign_pdf
 from .tsa import LocalTimestampAuthority
@@ -282,7 +285,7 @@ class TestPadesSignatures(PadesCase):
         original = self.company._esign_validation_context
 
         def unreachable(timestamper):
-            raise pades.TimestampUnavailable("down")
+            raise timestamp_client.TimestampUnavailable("down")
 
         self.patch(
             type(self.company), "_esign_validation_context", lambda company, timestamper: unreachable(timestamper)
@@ -333,11 +336,24 @@ class TestPadesSignatures(PadesCase):
         data = base64.b64decode(document.signed_pdf)
         credential = self.company._esign_issue_signer_credential("Intrus", "intrus@example.com")
         with self.assertRaises(pades.SigningRefused):
-            pades.sign_pdf(data, credential, "esign_signer_999", [], "x")
+            pades.sign_pdf(data, credential, pades.SignatureSpec("esign_signer_999", Stamp("x")))
         with self.assertRaisesRegex(UserError, "sealed"):
             document._esign_check_not_sealed()
         with self.assertRaises(UserError):
             as_signer(collection.signer_ids)._sign_checked()
+
+    def test_an_uncertified_document_is_refused_not_certified_on_the_way(self):
+        collection = self._collection(self.clients[:1])
+        collection.action_launch()
+        document = collection.document_ids
+        certified = document.signed_sha256
+        # A revision without the firm's certification, as no launch leaves one.
+        self.patch(type(document), "_current_pdf", lambda doc: base64.b64decode(doc.original_pdf))
+        with self.assertRaisesRegex(UserError, "not certified by the firm when the collection was launched"):
+            as_signer(collection.signer_ids)._sign_documents(signature_image=drawn_signature())
+        self.assertEqual(collection.signer_ids.state, "to_sign", "nothing is recorded")
+        self.assertEqual(document.signed_sha256, certified)
+        self.assertFalse(collection.event_ids.filtered(lambda e: e.event_type == "signed"))
 
     def test_firm_signatory_signs_with_own_rights(self):
         collection = self._collection([self.clients[0], self.signatory.partner_id])
@@ -608,3 +624,68 @@ class TestCertificateNames(BaseCase):
         signer = pki.issue_certificate(authority, signer_name)
         self.assertLessEqual(len(self._common_name(signer).encode()), 64)
         self.assertTrue(signer_name.startswith(self._common_name(signer)))
+
+
+@tagged("post_install", "-at_install")
+class TestSigningServices(BaseCase):
+    """The signing services without Odoo: what they accept, and what they refuse."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.authority = pki.new_authority("Cabinet Essai - autorite", organization="Cabinet Essai", country="FR")
+        cls.places = (
+            pades.FieldPlace(pades.SIGNER_FIELD % 1, "Sophie Martin", 0, (30, 30, 200, 114)),
+            pades.FieldPlace(pades.SEAL_FIELD, "Cachet", 0, (210, 30, 380, 114)),
+        )
+
+    def _certified(self):
+        seal = pki.issue_certificate(self.authority, "Cabinet Essai", lifetime=pki.SEAL_LIFETIME)
+        return pades.certify_pdf(make_pdf(2), seal, pades.FieldLayout(self.places))
+
+    def test_a_stamp_needs_its_text(self):
+        for text in ("", "  \n ", None):
+            with self.subTest(text=text), self.assertRaisesRegex(ValueError, "needs its text"):
+                Stamp(text)
+        with self.assertRaises(TypeError):
+            Stamp("Signé par\nSophie Martin", image_png=drawn_signature())  # base64 text, not image bytes
+        stamp = Stamp("Signé électroniquement par\nŁukasz Wróbel\nle 02/12/2026", base64.b64decode(drawn_signature()))
+        self.assertEqual(stamp.lines, "Signé électroniquement par\nLukasz Wróbel\nle 02/12/2026")
+        with self.assertRaises(AttributeError):
+            stamp.text = "autre chose"
+
+    def test_fields_and_signatures_are_checked_when_made(self):
+        with self.assertRaisesRegex(ValueError, "needs a name"):
+            pades.FieldPlace("", "Sans nom")
+        with self.assertRaisesRegex(ValueError, "is empty"):
+            pades.FieldPlace("esign_signer_1", "Sophie Martin", 0, (200, 30, 30, 114))
+        with self.assertRaisesRegex(ValueError, "not a page number"):
+            pades.FieldPlace("esign_signer_1", "Sophie Martin", -1, (30, 30, 200, 114))
+        self.assertEqual(pades.FieldPlace("a", "A", 0, [30, 30, 200, 114]).box, (30, 30, 200, 114))
+        with self.assertRaisesRegex(ValueError, "same name"):
+            pades.FieldLayout([self.places[0], self.places[0]])
+        with self.assertRaises(TypeError):
+            pades.FieldLayout([("esign_seal", "Cachet")])
+        self.assertEqual(pades.FieldLayout(list(self.places)).places, self.places)
+        with self.assertRaisesRegex(ValueError, "name of its field"):
+            pades.SignatureSpec("", Stamp("Signé"))
+        with self.assertRaises(TypeError):
+            pades.SignatureSpec(pades.SIGNER_FIELD % 1, "Signé")
+
+    def test_signing_an_uncertified_document_is_refused(self):
+        credential = pki.issue_certificate(self.authority, "Sophie Martin", email="sophie@boulangerie.example")
+        spec = pades.SignatureSpec(pades.SIGNER_FIELD % 1, Stamp("Signé par\nSophie Martin"), "Sophie Martin")
+        with self.assertRaises(pades.SigningRefused) as refused:
+            pades.sign_pdf(make_pdf(2), credential, spec)
+        self.assertEqual(refused.exception.reason, "uncertified")
+        with self.assertRaises(pades.SigningRefused) as refused:
+            pades.sign_pdf(make_pdf(2), credential, replace(spec, places=self.places))
+        self.assertEqual(refused.exception.reason, "uncertified", "no field is laid out on the way either")
+        certified = self._certified()
+        signed = pades.sign_pdf(certified, credential, spec)
+        signatures = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures
+        self.assertEqual([s.field_name for s in signatures], [pades.CERTIFICATION_FIELD, pades.SIGNER_FIELD % 1])
+        self.assertEqual(pdfsig_validity_lines(signed), ["Signature is Valid."] * 2)
+        for embedded in signatures:
+            held = len(asn1_cms.ContentInfo.load(embedded.pkcs7_content).dump())
+            self.assertLess(len(embedded.pkcs7_content), 2.5 * held, "the container's room fits what it holds")

@@ -10,7 +10,7 @@ from reportlab.pdfgen import canvas
 
 from odoo.tests import HttpCase, tagged
 
-from ..services import pades, stamp_layout
+from ..services import pades, stamp_appearance, stamp_layout
 from .common import EsignCase, as_signer, make_png
 from .test_stamp_placement import widgets
 
@@ -45,7 +45,10 @@ class TestStampPicker(HttpCase, EsignCase):
             ("STAMP_GAP", stamp_layout.STAMP_GAP),
         ):
             self.assertRegex(source, rf"export const {name} = {value};", f"{name} of the viewer is the server's")
-        self.assertEqual((pades.STAMP_WIDTH, pades.STAMP_HEIGHT), (stamp_layout.STAMP_WIDTH, stamp_layout.STAMP_HEIGHT))
+        self.assertEqual(
+            (stamp_appearance.STAMP_WIDTH, stamp_appearance.STAMP_HEIGHT),
+            (stamp_layout.STAMP_WIDTH, stamp_layout.STAMP_HEIGHT),
+        )
 
     def test_pick_the_place_on_page_two(self):
         self.browser_size = "1366x768"

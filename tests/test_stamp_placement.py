@@ -19,7 +19,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from ..services import pades, stamp_layout
+from ..services import pades, stamp_appearance, stamp_layout
 from .common import as_signer, load_french, make_png
 from .test_engagement_letter import EngagementLetterCase
 
@@ -313,9 +313,13 @@ class TestStampPlacement(EngagementLetterCase):
                 collection.with_context(lang="fr_FR")._esign_seal_stamp_text(),
                 f"Sealed by\n{self.company.name}\non 07/01/2026 at 04:05",
             )
-        self.assertEqual(pades.stamp_lines("Signé par\nŁukasz “Łuki” Wróbel"), 'Signé par\nLukasz "Luki" Wróbel')
+        self.assertEqual(
+            stamp_appearance.stamp_lines("Signé par\nŁukasz “Łuki” Wróbel"), 'Signé par\nLukasz "Luki" Wróbel'
+        )
         long_name = "Marie-Charlotte de La Tour d'Auvergne-Lauraguais"
-        lines = pades.stamp_lines(f"Signé électroniquement par\n{long_name} {long_name}\nle 02/12/2026").split("\n")
+        lines = stamp_appearance.stamp_lines(
+            f"Signé électroniquement par\n{long_name} {long_name}\nle 02/12/2026"
+        ).split("\n")
         self.assertEqual(len(lines), 4)
         self.assertEqual((lines[0], lines[-1]), ("Signé électroniquement par", "le 02/12/2026"))
         self.assertTrue(lines[2].endswith("..."))
