@@ -220,7 +220,7 @@ class TestCertificatesMigration(CertificateCase):
         key_secrets = (authority.key_secret, authority_seal.key_secret)
         self.old_state(values)
         self.assertFalse(self.company._esign_certificates(archived=True))
-        migration = load_migration("18.0.1.4.0", "post-esign-certificates")
+        migration = load_migration("18.0.1.4.0", "post-10-esign-certificates")
         migration.migrate(self.env.cr, "18.0.1.3.0")
         self.env.invalidate_all()
 
@@ -272,7 +272,7 @@ class TestCertificatesMigration(CertificateCase):
                 "esign_seal_subject": "CN=Cabinet Dupont",
             }
         )
-        load_migration("18.0.1.4.0", "post-esign-certificates").migrate(self.env.cr, "18.0.1.3.0")
+        load_migration("18.0.1.4.0", "post-10-esign-certificates").migrate(self.env.cr, "18.0.1.3.0")
         self.env.invalidate_all()
         self.assertFalse(self.company._esign_certificates(archived=True))
         self.assertFalse(self.company.esign_seal_subject, "the settings ask for the seal again")

@@ -502,7 +502,7 @@ class TestSecretsMigration(EsignCase):
     def _migrate_from_18_0_1_1_0(self):
         """What an update from 18.0.1.1.0 runs: the secrets' migration, then the certificates'."""
         load_migration("18.0.1.2.0", "post-secrets").migrate(self.env.cr, "18.0.1.1.0")
-        load_migration("18.0.1.4.0", "post-esign-certificates").migrate(self.env.cr, "18.0.1.1.0")
+        load_migration("18.0.1.4.0", "post-10-esign-certificates").migrate(self.env.cr, "18.0.1.1.0")
 
     def test_plain_columns_and_seal_attachment_are_encrypted_then_removed(self):
         _provider, seal, p12 = provider_seal()

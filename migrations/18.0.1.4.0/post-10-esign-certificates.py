@@ -11,7 +11,8 @@
 - Each certificate the timestamp authority sent becomes a ``tsa`` row, the uploaded root the
   ``tsa_root`` row.
 
-Then the columns are dropped.
+Then the columns are dropped. This runs before the other scripts of 18.0.1.4.0 (post-20-...): they
+may sign or certify, which reads the certificates from their records.
 """
 
 import logging
