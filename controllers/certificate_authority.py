@@ -7,7 +7,7 @@ class EsignCertificateAuthorityController(http.Controller):
 
     def _company_sudo(self, company_id):
         company_sudo = request.env["res.company"].sudo().browse(company_id).exists()
-        if not company_sudo or not company_sudo.esign_ca_certificate:
+        if not company_sudo or not company_sudo._esign_certificates("authority"):
             raise request.not_found()
         return company_sudo
 

@@ -5,6 +5,7 @@ from . import (
     engagement_letter_clause,
     engagement_letter_fee_line,
     engagement_letter_mission_type,
+    esign_certificate,
     esign_collection,
     esign_collection_cron,
     esign_collection_dashboard,

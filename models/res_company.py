@@ -11,6 +11,7 @@ from odoo.tools import config
 from odoo.tools.misc import babel_locale_parse
 
 from ..services import pades, pki, timestamp_client
+from .esign_certificate import fingerprint
 
 _logger = logging.getLogger(__name__)
 
@@ -29,12 +30,9 @@ ENCRYPTED_SETTINGS = (
     "esign_tsa_url",
     "esign_tsa_username",
 )
-# Every encrypted column of a company and the purpose its key is derived for.
+# Every encrypted column of a company and the purpose its key is derived for (the keys of its
+# certificates are in esign.certificate: SECRET_PURPOSES there).
 SECRET_FIELDS = {
-    "esign_ca_key_secret": "ca",
-    "esign_ca_seal_key_secret": "ca_seal",
-    "esign_seal_pkcs12_secret": "seal_pkcs12",
-    "esign_seal_password_secret": "seal",
     "esign_tsa_password_secret": "tsa",
     **{f"{name}_secret": f"setting:{name}" for name in ENCRYPTED_SETTINGS},
 }
@@ -224,45 +222,18 @@ class ResCompany(models.Model):
     esign_tsa_url_secret = fields.Text(copy=False, groups="base.group_system")
     esign_tsa_username_secret = fields.Text(copy=False, groups="base.group_system")
 
-    # The company's own certificate authority: created on first need, key encrypted at rest.
-    esign_ca_certificate = fields.Text(string="CA certificate", copy=False, readonly=True, groups="base.group_system")
-    esign_ca_key_secret = fields.Text(copy=False, groups="base.group_system")
-    esign_ca_previous_certificates = fields.Text(
-        string="Previous CA certificates",
-        copy=False,
-        readonly=True,
-        groups="base.group_system",
-        help="Authorities replaced by a renewal; documents they signed are still trusted.",
+    # The company's authority, seals and timestamp authorities' certificates, with their keys (encrypted):
+    # esign.certificate rows, written by the methods below only. What users see of them is computed here.
+    esign_certificate_ids = fields.One2many(
+        "esign.certificate", "company_id", string="Signature certificates", groups="base.group_system"
     )
-    esign_ca_seal_certificate = fields.Text(copy=False, readonly=True, groups="base.group_system")
-    esign_ca_seal_key_secret = fields.Text(copy=False, groups="base.group_system")
-
-    # The firm's own seal certificate (PKCS#12 from a trust service provider): the file is kept
-    # encrypted in a column, never as an attachment (attachments are listed and served by
-    # /web/content); its public chain is kept apart so that verifying never decrypts the key.
-    esign_seal_pkcs12_secret = fields.Text(copy=False, groups="base.group_system")
-    esign_seal_password_secret = fields.Char(copy=False, groups="base.group_system")
-    esign_seal_chain = fields.Text(copy=False, readonly=True, groups="base.group_system")
-    esign_seal_subject = fields.Char(string="Seal certificate", copy=False, readonly=True)
-    esign_seal_expiry = fields.Datetime(string="Seal certificate expires on", copy=False, readonly=True)
-
-    # Long-term validation (PAdES B-LTA): the timestamp authorities the firm uses are trusted.
-    esign_tsa_chain = fields.Text(
-        string="Timestamp authority certificates",
-        copy=False,
-        readonly=True,
-        groups="base.group_system",
-        help="Certificates the configured timestamp authority sent with its answers (PEM), kept for good: "
-        "the documents it timestamped are still checked against them after it renews its certificate.",
+    esign_seal_subject = fields.Char(string="Seal certificate", compute="_compute_esign_certificate_details")
+    esign_seal_expiry = fields.Datetime(
+        string="Seal certificate expires on", compute="_compute_esign_certificate_details"
     )
-    esign_tsa_root_certificate = fields.Text(
-        string="Timestamp authority root",
-        copy=False,
-        readonly=True,
-        groups="base.group_system",
-        help="Root certificate of the timestamp authority (PEM), for authorities that do not send it.",
+    esign_tsa_root_subject = fields.Char(
+        string="Timestamp authority root certificate", compute="_compute_esign_certificate_details"
     )
-    esign_tsa_root_subject = fields.Char(string="Timestamp authority root certificate", copy=False, readonly=True)
     esign_archive_renewal_days = fields.Integer(
         string="Renew the archive timestamp (days before expiry)",
         default=90,
@@ -385,6 +356,7 @@ class ResCompany(models.Model):
                     values[fname] = company._esign_encrypt(purpose, clear)
             company_sudo.write(values)
             count += len(values)
+            count += company._esign_certificates(archived=True)._esign_rotate_secrets(old_secret)
         return count
 
     def _esign_setting(self, name, strict=True):
@@ -502,66 +474,83 @@ class ResCompany(models.Model):
         return self.with_context(lang=lang).env._("%(date)s at %(time)s", date=day, time=time)
 
     # ------------------------------------------------------------------
-    # Certificate authority
+    # Certificates (esign.certificate)
     # ------------------------------------------------------------------
 
+    @api.depends(
+        "esign_certificate_ids.kind",
+        "esign_certificate_ids.active",
+        "esign_certificate_ids.subject",
+        "esign_certificate_ids.valid_until",
+    )
+    def _compute_esign_certificate_details(self):
+        """What users see of the uploaded seal and timestamp authority root, not the certificates."""
+        for company in self:
+            seal = company._esign_certificates("provider_seal")[:1]
+            root = company._esign_certificates("tsa_root")[:1]
+            company.esign_seal_subject = seal.subject
+            company.esign_seal_expiry = seal.valid_until
+            company.esign_tsa_root_subject = root.subject
+
+    def _esign_certificates(self, kind=None, archived=False):
+        """The company's certificates (sudo) of ``kind`` (every kind without one), the archived ones too
+        with ``archived``: current ones first."""
+        self.ensure_one()
+        domain = [("company_id", "=", self.id)] + ([("kind", "=", kind)] if kind else [])
+        return self.env["esign.certificate"].sudo().with_context(active_test=not archived).search(domain)
+
     def _esign_lock(self):
-        """Serialize the creation of keys of a company between concurrent workers."""
-        self.env.cr.execute("SELECT id FROM res_company WHERE id = ANY(%s) FOR NO KEY UPDATE", [self.ids])
+        """Serialize the creation of keys of a company between concurrent workers.
+
+        The row is updated, not only locked: a worker that waited for the lock then fails to update
+        it (serialization failure, its request is retried) instead of adding a second authority it
+        could not see in its snapshot.
+        """
+        self.env.cr.execute("UPDATE res_company SET write_date = write_date WHERE id = ANY(%s)", [self.ids])
+
+    # ------------------------------------------------------------------
+    # Certificate authority
+    # ------------------------------------------------------------------
 
     def _esign_authority(self):
         """The company CA as a pki.Credential, created the first time it is needed."""
         self.ensure_one()
-        company_sudo = self.sudo()
-        if not company_sudo.esign_ca_certificate:
-            self._esign_lock()
-            company_sudo.invalidate_recordset(["esign_ca_certificate", "esign_ca_key_secret"])
-        if not company_sudo.esign_ca_certificate:
+        record = self._esign_certificates("authority")[:1]
+        if not record:
             authority = pki.new_authority(
                 self._esign_env()._("Electronic signature authority of %s", self.name),
                 organization=self.name,
                 country=self.country_id.code,
             )
-            company_sudo.write(
-                {
-                    "esign_ca_certificate": authority.certificate_pem,
-                    "esign_ca_key_secret": self._esign_encrypt("ca", pki.private_key_der(authority.key)),
-                }
+            self.env["esign.certificate"]._esign_add(
+                self, "authority", authority.certificate, key=pki.private_key_der(authority.key)
             )
             _logger.info("Electronic signature authority created for company %s", self.id)
             return authority
         return pki.Credential(
-            key=pki.load_private_key_der(self._esign_decrypt("ca", company_sudo.esign_ca_key_secret)),
-            certificate=pki.load_certificate_pem(company_sudo.esign_ca_certificate),
+            key=pki.load_private_key_der(record._esign_secret("key_secret")), certificate=record._esign_x509()
         )
 
     def _esign_renew_authority(self):
         """Replace the company CA (and its seal) by a new one on next need; the old one stays trusted."""
         for company in self:
-            company_sudo = company.sudo()
-            previous = "\n".join(
-                filter(None, [company_sudo.esign_ca_previous_certificates, company_sudo.esign_ca_certificate])
-            )
-            company_sudo.write(
-                {
-                    "esign_ca_previous_certificates": previous or False,
-                    "esign_ca_certificate": False,
-                    "esign_ca_key_secret": False,
-                    "esign_ca_seal_certificate": False,
-                    "esign_ca_seal_key_secret": False,
-                }
-            )
+            (company._esign_certificates("authority") | company._esign_certificates("authority_seal"))._esign_retire()
             _logger.info("Electronic signature authority of company %s renewed", company.id)
 
     def _esign_ca_certificate_pem(self):
         """The PEM of the company CA (created if needed): what readers must trust."""
         self.ensure_one()
-        if not self.sudo().esign_ca_certificate:
+        if not self._esign_certificates("authority"):
             self._esign_authority()
-        return self.sudo().esign_ca_certificate
+        return self._esign_certificates("authority")[:1].certificate_pem
 
     def _esign_ca_certificate_der(self):
         return pki.certificate_der(pki.load_certificate_pem(self._esign_ca_certificate_pem()))
+
+    def _esign_ca_fingerprint(self):
+        """The SHA-256 of the current company CA, to compare with what a PDF reader shows; False before it exists."""
+        self.ensure_one()
+        return self._esign_certificates("authority")[:1].fingerprint or False
 
     def _esign_crl_url(self):
         self.ensure_one()
@@ -584,13 +573,11 @@ class ResCompany(models.Model):
     def _esign_seal_credential(self):
         """The seal key: the firm's uploaded certificate, else one issued by the company CA."""
         self.ensure_one()
-        company_sudo = self.sudo()
-        if company_sudo.esign_seal_pkcs12_secret:
+        uploaded = self._esign_certificates("provider_seal")[:1]
+        if uploaded:
             try:
-                password = self._esign_decrypt("seal", company_sudo.esign_seal_password_secret).decode()
-                return pki.load_seal_pkcs12(
-                    self._esign_decrypt("seal_pkcs12", company_sudo.esign_seal_pkcs12_secret), password
-                )
+                password = uploaded._esign_secret("password_secret").decode()
+                return pki.load_seal_pkcs12(uploaded._esign_secret("pkcs12_secret"), password)
             except (pki.SealRejected, UserError) as rejection:
                 # An expired upload must not block the clients' signatures: the company CA seals instead.
                 _logger.warning(
@@ -599,10 +586,11 @@ class ResCompany(models.Model):
                     getattr(rejection, "reason", "password"),
                 )
         authority = self._esign_authority()
-        if company_sudo.esign_ca_seal_certificate:
-            certificate = pki.load_certificate_pem(company_sudo.esign_ca_seal_certificate)
+        current = self._esign_certificates("authority_seal")[:1]
+        if current:
+            certificate = current._esign_x509()
             if certificate.not_valid_after_utc > pki.utcnow() + pki.CLOCK_SKEW:
-                key = pki.load_private_key_der(self._esign_decrypt("ca_seal", company_sudo.esign_ca_seal_key_secret))
+                key = pki.load_private_key_der(current._esign_secret("key_secret"))
                 return pki.Credential(key=key, certificate=certificate, chain=(authority.certificate,))
         seal = pki.issue_certificate(
             authority,
@@ -613,11 +601,8 @@ class ResCompany(models.Model):
             lifetime=pki.SEAL_LIFETIME,
             crl_url=self._esign_crl_url(),
         )
-        company_sudo.write(
-            {
-                "esign_ca_seal_certificate": seal.certificate_pem,
-                "esign_ca_seal_key_secret": self._esign_encrypt("ca_seal", pki.private_key_der(seal.key)),
-            }
+        self.env["esign.certificate"]._esign_add(
+            self, "authority_seal", seal.certificate, key=pki.private_key_der(seal.key)
         )
         return seal
 
@@ -637,33 +622,28 @@ class ResCompany(models.Model):
         return self.env._("The seal certificate was refused: %s", messages[rejection.reason])
 
     def _esign_install_seal(self, data, password):
-        """Check and keep the firm's PKCS#12 seal and its password (encrypted); UserError says what is wrong."""
+        """Check and keep the firm's PKCS#12 seal and its password (encrypted); UserError says what is wrong.
+
+        The previous upload is archived, its file and password forgotten.
+        """
         self.ensure_one()
         try:
             credential = pki.load_seal_pkcs12(data, password)
         except pki.SealRejected as rejection:
             raise UserError(self._esign_seal_rejection_message(rejection)) from rejection
-        self.sudo().write(
-            {
-                "esign_seal_pkcs12_secret": self._esign_encrypt("seal_pkcs12", data),
-                "esign_seal_password_secret": self._esign_encrypt("seal", (password or "").encode()),
-                "esign_seal_chain": "".join(pki.certificate_pem(cert) for cert in pki.seal_chain(credential)),
-                "esign_seal_subject": credential.certificate.subject.rfc4514_string()[:250],
-                "esign_seal_expiry": credential.certificate.not_valid_after_utc.replace(tzinfo=None),
-            }
+        self.env["esign.certificate"]._esign_add(
+            self,
+            "provider_seal",
+            credential.certificate,
+            chain=pki.seal_chain(credential),
+            pkcs12=data,
+            password=(password or "").encode(),
         )
         return credential
 
     def _esign_remove_seal(self):
-        self.sudo().write(
-            {
-                "esign_seal_pkcs12_secret": False,
-                "esign_seal_password_secret": False,
-                "esign_seal_chain": False,
-                "esign_seal_subject": False,
-                "esign_seal_expiry": False,
-            }
-        )
+        for company in self:
+            company._esign_certificates("provider_seal")._esign_retire()
 
     def _esign_seal_chain(self):
         """The certificates of the uploaded seal's chain (or the seal itself without one), else nothing.
@@ -671,26 +651,21 @@ class ResCompany(models.Model):
         Read from the public copy made at upload: verifying a signature never decrypts the seal's key.
         """
         self.ensure_one()
-        pem = self.sudo().esign_seal_chain
-        return x509.load_pem_x509_certificates(pem.encode()) if pem else []
+        return self._esign_certificates("provider_seal")[:1]._esign_chain()
 
     def _esign_trust_roots(self):
-        """Certificates a verifier of this company's signatures trusts (its CA, its seal's chain).
+        """Certificates a verifier of this company's signatures trusts (its CAs, current and replaced,
+        its seal's chain).
 
         A company whose authority does not exist yet has signed nothing: nothing is created here.
         """
         self.ensure_one()
-        company_sudo = self.sudo()
-        roots = [
-            cert
-            for pem in filter(None, (company_sudo.esign_ca_certificate, company_sudo.esign_ca_previous_certificates))
-            for cert in x509.load_pem_x509_certificates(pem.encode())
-        ]
+        roots = [pki.to_asn1(cert) for cert in self._esign_certificates("authority", archived=True)._esign_x509s()]
         try:
-            roots += self._esign_seal_chain()
+            roots += [pki.to_asn1(cert) for cert in self._esign_seal_chain()]
         except (ValueError, UserError):
             _logger.warning("The seal certificate of company %s cannot be read", self.id)
-        return [pki.to_asn1(cert) for cert in roots]
+        return roots
 
     def _esign_verification_roots(self):
         """What the verifier, the seal and the evidence report trust: the company's roots and those of
@@ -705,12 +680,8 @@ class ResCompany(models.Model):
     def _esign_tsa_certificates(self):
         """Every certificate the configured timestamp authorities sent, and the uploaded root (asn1crypto)."""
         self.ensure_one()
-        company_sudo = self.sudo()
-        return [
-            pki.to_asn1(cert)
-            for pem in filter(None, (company_sudo.esign_tsa_chain, company_sudo.esign_tsa_root_certificate))
-            for cert in x509.load_pem_x509_certificates(pem.encode())
-        ]
+        records = self._esign_certificates("tsa") | self._esign_certificates("tsa_root")
+        return [pki.to_asn1(cert) for cert in records._esign_x509s()]
 
     def _esign_tsa_anchors(self):
         """The roots of the timestamp authorities' chains: the self-signed certificates they sent, the
@@ -726,10 +697,10 @@ class ResCompany(models.Model):
         """Keep the certificates the timestamp authority sent (asn1crypto) with those already known."""
         self.ensure_one()
         known = {cert.dump() for cert in self._esign_tsa_certificates()}
-        new = [cert for cert in certificates if cert.dump() not in known]
-        if new:
-            pem = "".join(pki.certificate_pem(x509.load_der_x509_certificate(cert.dump())) for cert in new)
-            self.sudo().esign_tsa_chain = (self.sudo().esign_tsa_chain or "") + pem
+        for cert in certificates:
+            if cert.dump() not in known:
+                known.add(cert.dump())
+                self.env["esign.certificate"]._esign_add(self, "tsa", x509.load_der_x509_certificate(cert.dump()))
 
     def _esign_install_tsa_root(self, data):
         """Keep an uploaded root certificate of the timestamp authority (PEM or DER); UserError if it is none."""
@@ -751,15 +722,11 @@ class ResCompany(models.Model):
             raise UserError(
                 self.env._("This certificate expired on %s.", certificate.not_valid_after_utc.strftime("%Y-%m-%d"))
             )
-        self.sudo().write(
-            {
-                "esign_tsa_root_certificate": pki.certificate_pem(certificate),
-                "esign_tsa_root_subject": certificate.subject.rfc4514_string()[:250],
-            }
-        )
+        self.env["esign.certificate"]._esign_add(self, "tsa_root", certificate)
 
     def _esign_remove_tsa_root(self):
-        self.sudo().write({"esign_tsa_root_certificate": False, "esign_tsa_root_subject": False})
+        for company in self:
+            company._esign_certificates("tsa_root")._esign_retire()
 
     # ------------------------------------------------------------------
     # Timestamps
@@ -832,10 +799,6 @@ class ResCompany(models.Model):
 
     def _esign_issued_by_company(self, certificate):
         """Whether ``certificate`` (asn1crypto) is one of this company's own CAs, current or replaced."""
-        company_sudo = self.sudo()
-        own = [
-            pki.to_asn1(cert).dump()
-            for pem in filter(None, (company_sudo.esign_ca_certificate, company_sudo.esign_ca_previous_certificates))
-            for cert in x509.load_pem_x509_certificates(pem.encode())
-        ]
-        return certificate.dump() in own
+        self.ensure_one()
+        own = self._esign_certificates("authority", archived=True).mapped("fingerprint")
+        return fingerprint(certificate.dump()) in own

@@ -3,8 +3,6 @@ import binascii
 
 from odoo import api, fields, models
 
-from ..services import pki
-
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -96,10 +94,7 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             company_sudo = settings.company_id.sudo()
             settings.esign_tsa_password_set = bool(company_sudo.esign_tsa_password_secret)
-            pem = company_sudo.esign_ca_certificate
-            settings.esign_ca_fingerprint = (
-                pki.certificate_sha256(pki.load_certificate_pem(pem)).upper() if pem else False
-            )
+            settings.esign_ca_fingerprint = settings.company_id._esign_ca_fingerprint()
 
     def set_values(self):
         result = super().set_values()

@@ -2,6 +2,7 @@ from . import (
     test_attacks,
     test_backoffice_signing,
     test_backoffice_ui,
+    test_certificates,
     test_collection_workflow,
     test_contact_import,
     test_crons,

@@ -261,6 +261,8 @@ class TestLongTermAttacks(RpcAttackMixin, HttpCase, LongTermCase):
         collection = self.signed_collection(self.clients[:1])
         self.env["esign.collection"]._cron_seal()
         document = collection.document_ids
+        tsa_ids = self.company._esign_certificates("tsa").ids
+        self.assertTrue(tsa_ids, "the timestamp authority's chain was learnt")
         self.env.ref("base.user_admin").write({"password": "esign_lta_admin", "login": "esign_lta_admin"})
         for login in ("esign_preparer", "esign_manager", "esign_lta_admin"):
             self.authenticate(login, login if login != "esign_lta_admin" else "esign_lta_admin")
@@ -273,11 +275,19 @@ class TestLongTermAttacks(RpcAttackMixin, HttpCase, LongTermCase):
                     self.call_kw("esign.collection", "write", [collection.ids, {"seal_attempts": 0}]),
                     "seal attempts",
                 )
+                self.assert_refused(
+                    self.call_kw("esign.certificate", "write", [tsa_ids, {"certificate_pem": "forged"}]),
+                    "timestamp authority chain",
+                )
+                self.assert_refused(
+                    self.call_kw(
+                        "esign.certificate",
+                        "create",
+                        [{"company_id": self.company.id, "kind": "tsa", "certificate_pem": "forged"}],
+                    ),
+                    "timestamp authority chain",
+                )
                 if login != "esign_lta_admin":
-                    self.assert_refused(
-                        self.call_kw("res.company", "write", [self.company.ids, {"esign_tsa_chain": "forged"}]),
-                        "timestamp authority chain",
-                    )
                     self.assert_refused(
                         self.call_kw("res.company", "_esign_learn_tsa_chain", [self.company.ids, []]),
                         "private method",
@@ -285,3 +295,5 @@ class TestLongTermAttacks(RpcAttackMixin, HttpCase, LongTermCase):
         self.env.invalidate_all()
         self.assertEqual(document.pades_level, "B-LTA")
         self.assertTrue(document.archive_expiry)
+        self.assertEqual(self.company._esign_certificates("tsa").ids, tsa_ids)
+        self.assertNotIn("forged", self.company._esign_certificates("tsa").mapped("certificate_pem"))

@@ -365,7 +365,7 @@ class TestPadesSignatures(PadesCase):
         self.assertEqual(collection.state, "done")
         self.assertTrue(collection.document_ids.sealed_date)
         with self.assertRaises(AccessError):
-            self.company.with_user(self.signatory).read(["esign_ca_key_secret"])
+            self.company._esign_certificates("authority").with_user(self.signatory).read(["key_secret"])
 
     def test_drawn_signature_must_be_an_image(self):
         collection = self._collection(self.clients[:1])
@@ -393,11 +393,11 @@ class TestCompanyAuthority(PadesCase):
         self.assertEqual(company._esign_ca_certificate_pem(), pem, "created once")
         certificate = pki.load_certificate_pem(pem)
         self.assertTrue(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-        secret = company.sudo().esign_ca_key_secret
+        secret = company._esign_certificates("authority").key_secret
         self.assertTrue(secret.startswith("v1:"))
         self.assertNotIn("PRIVATE", secret)
         with self.assertRaises(AccessError):
-            company.with_user(self.manager).read(["esign_ca_key_secret"])
+            company._esign_certificates("authority").with_user(self.manager).read(["key_secret"])
         self.assertEqual(company._esign_trust_roots()[0].dump(), pki.certificate_der(certificate))
 
     def test_copied_database_secret_then_renewal(self):
@@ -539,7 +539,7 @@ class TestSealCertificate(PadesCase):
                 with self.assertRaisesRegex(UserError, message):
                     self._upload(data, password)
                 self.assertFalse(self.company.esign_seal_subject)
-                self.assertFalse(self.company.sudo().esign_seal_pkcs12_secret)
+                self.assertFalse(self.company._esign_certificates("provider_seal"))
 
     def test_seal_with_non_repudiation_only(self):
         provider = pki.new_authority("Prestataire qualifié")
@@ -569,8 +569,9 @@ class TestSealCertificate(PadesCase):
         provider, seal, p12 = self._provider_p12(lifetime=timedelta(days=365))
         self._upload(p12, "secret")
         self.assertIn("Cabinet Dupont", self.company.esign_seal_subject)
-        self.assertTrue(self.company.sudo().esign_seal_password_secret.startswith("v1:"))
-        self.assertNotIn("secret", self.company.sudo().esign_seal_password_secret)
+        password_secret = self.company._esign_certificates("provider_seal").password_secret
+        self.assertTrue(password_secret.startswith("v1:"))
+        self.assertNotIn("secret", password_secret)
         roots = {root.dump() for root in self.company._esign_trust_roots()}
         self.assertIn(pki.certificate_der(provider.certificate), roots)
         collection = self._collection(self.clients[:1])

@@ -18,6 +18,7 @@ from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 from odoo.tools import SQL, config
 
+from ..models.esign_certificate import SECRET_FIELDS as CERTIFICATE_SECRET_FIELDS
 from ..models.res_company import ENCRYPTED_SETTINGS, SECRET_FIELDS
 from ..services import pades, pki
 from .common import EsignCase, load_french
@@ -40,14 +41,11 @@ PLAIN_SETTINGS = {
     "esign_tsa_username": "tsa-login-7720",
 }
 # What must never reach anyone but a system administrator: the clear settings, their ciphertext,
-# the keys, the seal file and the settings wizard's fields that carry secrets.
+# the certificates with their keys and the seal file, and the settings wizard's fields that carry secrets.
 COMPANY_SECRET_FIELDS = [
     *ENCRYPTED_SETTINGS,
     *SECRET_FIELDS,
-    "esign_ca_certificate",
-    "esign_ca_previous_certificates",
-    "esign_ca_seal_certificate",
-    "esign_seal_chain",
+    "esign_certificate_ids",
     "esign_ovh_service_name",
     "esign_ovh_sender",
     "esign_twilio_sender",
@@ -58,6 +56,19 @@ SETTINGS_SECRET_FIELDS = [
     "esign_seal_upload",
     "esign_seal_upload_filename",
     "esign_seal_upload_password",
+]
+# Every field of a certificate: the model opens to system administrators only, its keys too.
+CERTIFICATE_FIELDS = [
+    "company_id",
+    "kind",
+    "certificate_pem",
+    "chain_pem",
+    "subject",
+    "fingerprint",
+    "valid_from",
+    "valid_until",
+    "active",
+    *CERTIFICATE_SECRET_FIELDS,
 ]
 
 
@@ -123,6 +134,14 @@ class TestSecretsOverHttp(HttpCase, EsignCase):
         self.env.cr.execute("SELECT row_to_json(c)::text FROM res_company c WHERE id = %s", [self.company.id])
         return self.env.cr.fetchone()[0]
 
+    def certificate_rows(self):
+        """The company's certificate rows as the database holds them, by kind."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT row_to_json(c)::text FROM esign_certificate c WHERE company_id = %s", [self.company.id]
+        )
+        return {row["kind"]: row for row in (json.loads(text) for (text,) in self.env.cr.fetchall())}
+
     def test_seal_is_no_attachment_anyone_can_find_or_download(self):
         self.env.flush_all()
         self.env.cr.execute(
@@ -132,6 +151,8 @@ class TestSecretsOverHttp(HttpCase, EsignCase):
         self.assertEqual(self.env.cr.fetchone()[0], 0, "the seal file is in no attachment, the upload left none")
         self.assertIn("Cabinet Dupont", self.company.esign_seal_subject)
         company_id = self.company.id
+        seal_id = self.company._esign_certificates("provider_seal").id
+        ca_id = self.company._esign_certificates("authority").id
         for role, login in self.roles.items():
             with self.subTest(role=role):
                 self.authenticate(login, login)
@@ -149,8 +170,10 @@ class TestSecretsOverHttp(HttpCase, EsignCase):
                     self.assertFalse([row for row in found if (row["res_field"] or "").startswith("esign")], role)
                 for url in (
                     f"/web/content/res.company/{company_id}/esign_seal_pkcs12",
-                    f"/web/content/res.company/{company_id}/esign_seal_pkcs12_secret",
-                    f"/web/content/res.company/{company_id}/esign_ca_key_secret",
+                    f"/web/content/esign.certificate/{seal_id}/pkcs12_secret",
+                    f"/web/content/esign.certificate/{seal_id}/password_secret",
+                    f"/web/content/esign.certificate/{ca_id}/key_secret",
+                    f"/web/content/esign.certificate/{ca_id}/certificate_pem",
                     f"/web/content/res.company/{company_id}/esign_http_headers",
                     f"/web/content/res.company/{company_id}/esign_tsa_url?download=true",
                     "/web/content/res.config.settings/1/esign_seal_upload",
@@ -160,8 +183,8 @@ class TestSecretsOverHttp(HttpCase, EsignCase):
                     self.assert_no_secret_in(response.text, f"{role} {url}")
                 # /web/image answers a placeholder picture instead of an error: it must hold nothing else.
                 for url in (
-                    f"/web/image/res.company/{company_id}/esign_seal_pkcs12_secret",
-                    f"/web/image/res.company/{company_id}/esign_ca_key_secret",
+                    f"/web/image/esign.certificate/{seal_id}/pkcs12_secret",
+                    f"/web/image/esign.certificate/{ca_id}/key_secret",
                 ):
                     response = self.url_open(url)
                     self.assertTrue(response.headers["Content-Type"].startswith("image/"), f"{role} {url}")
@@ -184,12 +207,28 @@ class TestSecretsOverHttp(HttpCase, EsignCase):
                         self.assertEqual(str(refused), "odoo.exceptions.AccessError")
                     else:
                         self.assertEqual(found, self.call("res.company", "search_read", [], fields=["name"]))
-                for fname in ("esign_tsa_url_secret", "esign_http_body_secret", "esign_seal_pkcs12_secret"):
+                for fname in ("esign_tsa_url_secret", "esign_http_body_secret"):
                     self.assert_refused("res.company", "search_read", [(fname, "like", "v1:")], fields=["name"])
                     self.assert_refused("res.company", "read_group", [], [fname], [fname])
                     with self.assertRaises(JsonRpcException, msg="export_data") as raised:
                         self.call("res.company", "export_data", [company_id], [fname])
                     self.assertIn(str(raised.exception), ("odoo.exceptions.AccessError", "odoo.exceptions.UserError"))
+                certificate_ids = self.company._esign_certificates(archived=True).ids
+                for fname in CERTIFICATE_FIELDS:
+                    self.assert_refused("esign.certificate", "read", certificate_ids, [fname])
+                    self.assert_refused("esign.certificate", "search_read", [], fields=[fname])
+                    self.assert_refused("esign.certificate", "web_read", certificate_ids, specification={fname: {}})
+                    with self.assertRaises(JsonRpcException, msg="export_data") as raised:
+                        self.call("esign.certificate", "export_data", certificate_ids, [fname])
+                    self.assertIn(str(raised.exception), ("odoo.exceptions.AccessError", "odoo.exceptions.UserError"))
+                for fname in CERTIFICATE_SECRET_FIELDS:
+                    self.assert_refused("esign.certificate", "search_read", [(fname, "like", "v1:")], fields=["kind"])
+                    self.assert_refused("esign.certificate", "read_group", [], [fname], [fname])
+                self.assert_refused("esign.certificate", "search", [])
+                self.assert_refused("esign.certificate", "_esign_secret", certificate_ids[:1], "key_secret")
+                self.assert_refused(
+                    "res.company", "web_read", [company_id], specification={"esign_certificate_ids": {"fields": {}}}
+                )
                 for method in ("_esign_sms_gateway_config", "_esign_setting", "_esign_seal_credential"):
                     self.assert_refused("res.company", method, [company_id])
                 for leak in (
@@ -255,8 +294,20 @@ class TestSecretsOverHttp(HttpCase, EsignCase):
         row = json.loads(self.company_row())
         for fname in SECRET_FIELDS:
             with self.subTest(field=fname):
-                if fname != "esign_ca_seal_key_secret":  # the uploaded seal seals: no CA seal yet
-                    self.assertTrue(row[fname].startswith("v1:"), fname)
+                self.assertTrue(row[fname].startswith("v1:"), fname)
+        certificates = self.certificate_rows()
+        self.assertNotIn("authority_seal", certificates, "the uploaded seal seals: no CA seal yet")
+        for kind, fname in (
+            ("authority", "key_secret"),
+            ("provider_seal", "pkcs12_secret"),
+            ("provider_seal", "password_secret"),
+        ):
+            with self.subTest(kind=kind, field=fname):
+                self.assertTrue(certificates[kind][fname].startswith("v1:"), fname)
+        for certificate_row in certificates.values():
+            self.assertNotIn("PRIVATE KEY", json.dumps(certificate_row))
+            for value in self.clear_values:
+                self.assertNotIn(value, json.dumps(certificate_row))
         for name in ENCRYPTED_SETTINGS:
             self.assertNotIn(name, row, "no plain column left")
         self.assertNotIn("esign_seal_pkcs12", row)
@@ -291,11 +342,10 @@ class TestMasterKey(EsignCase):
             self.company.invalidate_recordset()
             self.assertEqual(self.company.esign_http_body, PLAIN_SETTINGS["esign_http_body"], "old default readable")
             self.assertEqual(self.company._esign_seal_credential().certificate, seal.certificate)
-            before = dict(self.company.sudo().read(list(SECRET_FIELDS))[0])
+            before = self.company._esign_certificates("authority").key_secret
             count = self.company._esign_rotate_master_key()
             self.assertEqual(count, len(PLAIN_SETTINGS) + 3, "settings, seal file, seal password, CA key")
-            after = self.company.sudo().read(list(SECRET_FIELDS))[0]
-            self.assertNotEqual(before["esign_ca_key_secret"], after["esign_ca_key_secret"])
+            self.assertNotEqual(before, self.company._esign_certificates("authority").key_secret)
             # A copy of the database alone: its secret no longer opens anything.
             self.env["ir.config_parameter"].sudo().set_param("database.secret", "secret-of-a-copied-database")
             self.company.invalidate_recordset()
@@ -438,23 +488,38 @@ class TestSealUnderMasterKey(PadesCase):
         self.assertEqual(signatures[2].signer_cert.dump(), pki.certificate_der(seal.certificate), "it seals")
 
 
+def load_migration(version, name):
+    """The module of migrations/<version>/<name>.py, to run it on a state the test made."""
+    path = os.path.join(os.path.dirname(__file__), "..", "migrations", version, f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"esign_migration_{version.replace('.', '_')}_{name}", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
 @tagged("post_install", "-at_install")
 class TestSecretsMigration(EsignCase):
-    def _migration(self):
-        path = os.path.join(os.path.dirname(__file__), "..", "migrations", "18.0.1.2.0", "post-secrets.py")
-        spec = importlib.util.spec_from_file_location("esign_migration_18_0_1_2_0_secrets", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-        return migration
+    def _migrate_from_18_0_1_1_0(self):
+        """What an update from 18.0.1.1.0 runs: the secrets' migration, then the certificates'."""
+        load_migration("18.0.1.2.0", "post-secrets").migrate(self.env.cr, "18.0.1.1.0")
+        load_migration("18.0.1.4.0", "post-10-esign-certificates").migrate(self.env.cr, "18.0.1.1.0")
 
     def test_plain_columns_and_seal_attachment_are_encrypted_then_removed(self):
         _provider, seal, p12 = provider_seal()
         self.company._esign_install_seal(p12, SEAL_PASSWORD)
         company_sudo = self.company.sudo()
-        # What 18.0.1.1.0 left: plain columns, the seal file as an attachment, an upload in the wizard.
-        company_sudo.write({"esign_seal_pkcs12_secret": False, "esign_seal_chain": False})
+        # What 18.0.1.1.0 left: plain columns, the seal file as an attachment and its password in a
+        # column of the company, an upload in the wizard.
+        password_secret = self.company._esign_certificates("provider_seal").password_secret
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM esign_certificate WHERE company_id = %s", [self.company.id])
+        self.env.cr.execute("ALTER TABLE res_company ADD COLUMN esign_seal_password_secret varchar")
+        self.env.cr.execute(
+            "UPDATE res_company SET esign_seal_password_secret = %s WHERE id = %s", [password_secret, self.company.id]
+        )
         company_sudo.write({f"{name}_secret": False for name in ENCRYPTED_SETTINGS})
         self.env.flush_all()
+        self.env.invalidate_all()
         for name, clear in PLAIN_SETTINGS.items():
             column = SQL.identifier(name)
             self.env.cr.execute(SQL("ALTER TABLE res_company ADD COLUMN %s text", column))
@@ -477,7 +542,7 @@ class TestSecretsMigration(EsignCase):
                 },
             ]
         )
-        self._migration().migrate(self.env.cr, "18.0.1.1.0")
+        self._migrate_from_18_0_1_1_0()
         self.env.invalidate_all()
         self.assertFalse(attachments.exists())
         for name, clear in PLAIN_SETTINGS.items():
@@ -486,10 +551,12 @@ class TestSecretsMigration(EsignCase):
         self.env.cr.execute(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_name = 'res_company' AND column_name = ANY(%s)",
-            [list(PLAIN_SETTINGS)],
+            [[*PLAIN_SETTINGS, "esign_seal_pkcs12_secret", "esign_seal_password_secret", "esign_seal_chain"]],
         )
         self.assertFalse(self.env.cr.fetchall(), "the plain columns are dropped")
         self.assertEqual(self.company._esign_seal_credential().certificate, seal.certificate)
         self.assertTrue(self.company._esign_seal_chain())
-        self._migration().migrate(self.env.cr, "18.0.1.1.0")  # twice: nothing to do, nothing broken
+        self.assertIn("Cabinet Dupont", self.company.esign_seal_subject)
+        self._migrate_from_18_0_1_1_0()  # twice: nothing to do, nothing broken
         self.assertEqual(self.company._esign_seal_credential().certificate, seal.certificate)
+        self.assertEqual(len(self.company._esign_certificates("provider_seal", archived=True)), 1)

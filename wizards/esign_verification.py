@@ -135,7 +135,10 @@ class EsignVerification(models.TransientModel):
     def _trust_roots(self):
         """The certificates the firms of this database sign and seal with."""
         roots = []
-        for company in self.env["res.company"].sudo().search([("esign_ca_certificate", "!=", False)]):
+        authorities_sudo = (
+            self.env["esign.certificate"].sudo().with_context(active_test=False).search([("kind", "=", "authority")])
+        )
+        for company in authorities_sudo.company_id:
             roots.extend(company._esign_verification_roots())
         return roots
 
