@@ -350,7 +350,7 @@ class TestPadesSignatures(PadesCase):
         # A revision without the firm's certification, as no launch leaves one.
         self.patch(type(document), "_current_pdf", lambda doc: base64.b64decode(doc.original_pdf))
         with self.assertRaisesRegex(UserError, "not certified by the firm when the collection was launched"):
-            as_signer(collection.signer_ids)._sign_documents(signature_image=drawn_signature())
+            as_signer(collection.signer_ids)._sign_checked(signature_image=drawn_signature())
         self.assertEqual(collection.signer_ids.state, "to_sign", "nothing is recorded")
         self.assertEqual(document.signed_sha256, certified)
         self.assertFalse(collection.event_ids.filtered(lambda e: e.event_type == "signed"))

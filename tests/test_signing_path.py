@@ -134,8 +134,8 @@ class TestSigningPath(EsignCase):
         self.assertFalse(pades.is_signed(document._current_pdf()))
         _load_migration("post-20-certify-in-flight.py").migrate(self.env.cr, "18.0.1.3.0")
         data = document._current_pdf()
-        names = [signature.field_name for signature in pades.check_signable(data).embedded_signatures]
-        self.assertEqual(names, [pades.CERTIFICATION_FIELD])
+        _reader, form_fields = pades.check_signable(data)
+        self.assertEqual(form_fields.signed, {pades.CERTIFICATION_FIELD}, "certified by the firm, signed by nobody")
         self.assertEqual(collection.event_ids.mapped("event_type").count("certified"), 2)
         client, firm = collection.signer_ids.sorted("signing_order")
         self.assertEqual(self.sign_with_code(client), {"signed": True})
