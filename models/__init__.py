@@ -11,6 +11,7 @@ from . import (
     esign_collection_dashboard,
     esign_collection_delegation,
     esign_collection_evidence,
+    esign_collection_journal,
     esign_collection_notification,
     esign_collection_seal,
     esign_delegation,
