@@ -87,7 +87,10 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
                 (c.state, c.deadline, c.subject, c.evidence_report_id.checksum, c.end_date) for c in collections
             ],
             "count": self.env["esign.collection"].sudo().search_count([]),
-            "signers": [(s.state, s.signed_date, s.mobile, s.email) for s in collections.signer_ids],
+            "signers": [
+                (s.state, s.signed_date, s.mobile, s.email, s.signature_notice_due, s.invitation_due)
+                for s in collections.signer_ids
+            ],
             "documents": [(d.signed_sha256, d.sealed_date, d.original_sha256) for d in collections.document_ids],
             "files": sorted((a.res_field, a.checksum) for a in attachments),
             "events": [(e.sequence, e.hash) for e in self.env["esign.event"].sudo().search([])],
@@ -122,6 +125,15 @@ class TestAttacksOverRpc(RpcAttackMixin, EsignPortalMixin, HttpCase, EsignCase):
             ("esign.signer", "write", [client.ids, {"signed_date": "2020-01-01 00:00:00"}]),
             ("esign.signer", "write", [pending.ids, {"access_token_hashes": "0" * 64}]),
             ("esign.signer", "write", [pending.ids, {"collection_id": self.draft.id}]),
+            # The queue of what signatures tell: a forged "signed" message or a second invitation.
+            ("esign.signer", "write", [client.ids, {"signature_notice_due": True}]),
+            ("esign.signer", "write", [pending.ids, {"invitation_due": True}]),
+            # The signing step and the queue are the workflow's, never a method an RPC caller reaches.
+            ("esign.signer", "_sign_checked", [pending.ids]),
+            ("esign.signer", "_sign_in_turn", [pending.ids, None, {}]),
+            ("esign.signer", "_sign_with_code", [pending.ids, "000000", "x", True]),
+            ("esign.signer", "_send_due_notifications", [pending.ids]),
+            ("esign.signer", "_cron_send_notifications", [[]]),
             ("esign.signer", "write", [client.ids, {"email": "autre@example.com"}]),
             ("esign.signer", "write", [running_firm.ids, {"name": "Anna Keller"}]),
             ("esign.signer", "unlink", [client.ids]),
