@@ -58,6 +58,16 @@ class CertificateCase(PadesCase):
         wizard.action_verify()
         self.assertEqual(wizard.verdict, "valid", wizard.line_ids.mapped("problem"))
 
+    def assert_sealed_and_valid(self, *collections_and_pdfs):
+        """Each (collection, final PDF): certified, signed, sealed, timestamped, and valid for the verifier."""
+        for collection, data in collections_and_pdfs:
+            with self.subTest(collection=collection.id):
+                signer_field = f"esign_signer_{collection.signer_ids.id}"
+                self.assert_sound_pdf(
+                    data, [pades.CERTIFICATION_FIELD, signer_field, pades.SEAL_FIELD, pades.TIMESTAMP_FIELD]
+                )
+                self.assert_verifier_says_valid(data)
+
 
 @tagged("post_install", "-at_install")
 class TestCertificateRecords(CertificateCase):
@@ -100,13 +110,7 @@ class TestCertificateRecords(CertificateCase):
         self.assertNotEqual(new.fingerprint, old.fingerprint)
         self.assertEqual(self.certificates("authority", archived=True).ids, [new.id, old.id], "current one first")
         self.assertTrue(self.company._esign_issued_by_company(pki.to_asn1(old._esign_x509())))
-        for collection, data in ((first_collection, first), (second_collection, second)):
-            with self.subTest(collection=collection.id):
-                signer_field = f"esign_signer_{collection.signer_ids.id}"
-                self.assert_sound_pdf(
-                    data, [pades.CERTIFICATION_FIELD, signer_field, pades.SEAL_FIELD, pades.TIMESTAMP_FIELD]
-                )
-                self.assert_verifier_says_valid(data)
+        self.assert_sealed_and_valid((first_collection, first), (second_collection, second))
         with self.assertRaisesRegex(UserError, "archived when it is replaced, never deleted"):
             old._esign_unlink()
         with self.assertRaisesRegex(UserError, "never deleted"):
@@ -252,13 +256,7 @@ class TestCertificatesMigration(CertificateCase):
         self.assertEqual(sorted(self.certificates("tsa").mapped("certificate_pem")), sorted(tsa_pems))
         self.assertEqual(self.company.esign_tsa_root_subject, values["esign_tsa_root_subject"])
         self.assertEqual(len(self.company._esign_trust_roots()), 3 + len(pki.seal_chain(seal)))
-        for collection, data in ((first_collection, first), (second_collection, second)):
-            with self.subTest(collection=collection.id):
-                signer_field = f"esign_signer_{collection.signer_ids.id}"
-                self.assert_sound_pdf(
-                    data, [pades.CERTIFICATION_FIELD, signer_field, pades.SEAL_FIELD, pades.TIMESTAMP_FIELD]
-                )
-                self.assert_verifier_says_valid(data)
+        self.assert_sealed_and_valid((first_collection, first), (second_collection, second))
         count = len(self.company._esign_certificates(archived=True))
         migration.migrate(self.env.cr, "18.0.1.3.0")  # twice: nothing to do, nothing broken
         self.assertEqual(len(self.company._esign_certificates(archived=True)), count)

@@ -43,18 +43,9 @@ OLD_COLUMNS = (
     "esign_tsa_root_certificate",
     "esign_tsa_root_subject",
 )
-READ_COLUMNS = (
-    "esign_ca_certificate",
-    "esign_ca_key_secret",
-    "esign_ca_previous_certificates",
-    "esign_ca_seal_certificate",
-    "esign_ca_seal_key_secret",
-    "esign_seal_pkcs12_secret",
-    "esign_seal_password_secret",
-    "esign_seal_chain",
-    "esign_tsa_chain",
-    "esign_tsa_root_certificate",
-)
+# Shown values the records now compute from their certificates: moved by nothing, only dropped.
+DERIVED_COLUMNS = ("esign_seal_subject", "esign_seal_expiry", "esign_tsa_root_subject")
+READ_COLUMNS = tuple(column for column in OLD_COLUMNS if column not in DERIVED_COLUMNS)
 
 
 def _certificates(pem):
