@@ -167,8 +167,8 @@ def stamp_boxes(page_width, page_height, count):
 
 class _EncodedSigningCertificate(attributes.SigningCertificateV2Provider):
     """The signing-certificate-v2 attribute, encoded once. asn1crypto encodes a value built in
-    Python again each time a parent reads it: nested in the signed attributes, that value cost 7 ms
-    a signature; loaded from its encoding, a tenth of a millisecond."""
+    Python again each time a parent reads it: nested in the signed attributes, that value cost 6 ms
+    each of the two times pyHanko builds them per signature; loaded from its encoding, 0.4 ms."""
 
     def __init__(self, signing_cert):
         super().__init__(signing_cert)
